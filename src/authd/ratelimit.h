@@ -1,0 +1,77 @@
+/*
+ * ratelimit.h: the failed-authentication limiter (protocol.md §10).
+ *
+ * A limiter counts wrong credentials per {scope, subject}, where the
+ * subject is a client address or "browser-origin:<origin>".  After
+ * max_attempts failures inside window_ms the key is locked for
+ * lockout_ms; while locked, check() refuses before any comparison.
+ * Exempt callers (local peers, when the policy allows it) are never
+ * locked but are told how long to delay their answer.
+ *
+ * Keys are stored as a keyed BLAKE2b digest of the scope and subject:
+ * fixed-size entries, no attacker-chosen strings kept, and hash-flooding
+ * resistant buckets.  The table is bounded; when full, expired locks and
+ * then the least recently failing unlocked key are evicted in O(1).  If
+ * every slot holds a live lock, new keys are refused until one expires
+ * (the reference's "overflow lock").
+ */
+#ifndef CG_RATELIMIT_H
+#define CG_RATELIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RL_DEFAULT_MAX_ATTEMPTS	10
+#define RL_DEFAULT_WINDOW_MS	60000
+#define RL_DEFAULT_LOCKOUT_MS	300000
+#define RL_DEFAULT_MAX_ENTRIES	10000
+#define RL_MAX_HISTORY		64	/* max_attempts is clamped to this */
+#define RL_DELAY_BASE_MS	250
+#define RL_DELAY_MAX_MS		5000
+/* History kept for exempt keys: enough to reach the delay cap. */
+#define RL_EXEMPT_HISTORY	6
+
+/* Credential classes: separate buckets for the same subject. */
+#define RL_SCOPE_SHARED_SECRET	"shared-secret"
+#define RL_SCOPE_DEVICE_TOKEN	"device-token"
+
+struct rl_policy {
+	uint32_t	max_attempts;
+	uint32_t	window_ms;
+	uint32_t	lockout_ms;
+	int		exempt_local;	/* exemptLoopback */
+};
+
+struct rl;
+
+/*
+ * `allow_exempt' is 0 for the browser-origin limiter, whose loopback
+ * exemption is always off.  `max_entries' 0 means the default.
+ * Returns NULL on allocation failure.
+ */
+struct rl	*rl_new(size_t max_entries, int allow_exempt);
+void		 rl_free(struct rl *);
+/* Zero fields take the defaults. */
+void		 rl_set_policy(struct rl *, const struct rl_policy *);
+
+/*
+ * 0 if an attempt may be evaluated; -1 if the key is locked, with the
+ * remaining lockout in *retry_after_ms.  `local': the peer is local.
+ */
+int		 rl_check(struct rl *, const char *scope, const char *subject,
+		    size_t slen, int local, uint64_t now_ms,
+		    uint64_t *retry_after_ms);
+/*
+ * Record one wrong credential.  Returns the delay the answer should
+ * get: min(250 * 2^(n-1), 5000) ms for exempt callers (n = failures in
+ * the window), else 0.
+ */
+uint32_t	 rl_record_failure(struct rl *, const char *scope,
+		    const char *subject, size_t slen, int local,
+		    uint64_t now_ms);
+/* Forget a key (after a success). */
+void		 rl_reset(struct rl *, const char *scope, const char *subject,
+		    size_t slen);
+size_t		 rl_size(const struct rl *);
+
+#endif /* CG_RATELIMIT_H */

@@ -1,0 +1,184 @@
+/*
+ * listen.c: the listening sockets.  The master binds them (as root if it
+ * must) and keeps them for the life of the process, so a crashed or
+ * respawned worker finds its queue intact.  On Linux each worker gets its
+ * own SO_REUSEPORT socket per address and the kernel balances accepts.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "master.h"
+#include "util.h"
+
+static int
+bind_one(int family, const char *host, int *port, char *err, size_t errlen)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	int			 fd, on = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)*port);
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			goto badaddr;
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)*port);
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			goto badaddr;
+		sl = sizeof(*sin6);
+	}
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return -2;	/* e.g. no IPv6 on this host */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+#ifdef SO_REUSEPORT
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+#endif
+	if (family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+		int saved = errno;
+
+		close(fd);
+		if (family == AF_INET6 && (saved == EADDRNOTAVAIL ||
+		    saved == EAFNOSUPPORT))
+			return -2;
+		snprintf(err, errlen, "cannot listen on %s%s%s:%d: %s%s", 
+		    family == AF_INET6 ? "[" : "", host,
+		    family == AF_INET6 ? "]" : "", *port, strerror(saved),
+		    saved == EADDRINUSE ? " (another process owns the port: "
+		    "`ss -ltnp` shows which; change gateway.port or stop it)" :
+		    saved == EACCES ? " (ports below 1024 need root)" : "");
+		return -1;
+	}
+	if (listen(fd, 511) == -1) {
+		snprintf(err, errlen, "listen: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (*port == 0) {
+		/* Port 0: every further socket must share the kernel's pick. */
+		sl = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+			*port = ntohs(family == AF_INET ?
+			    ((struct sockaddr_in *)&ss)->sin_port :
+			    ((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	return fd;
+badaddr:
+	snprintf(err, errlen, "invalid listen address %s", host);
+	return -1;
+}
+
+static void
+add_addr(struct master *m, int family, const char *host)
+{
+	struct listener	*l = &m->listeners[m->nlisteners++];
+
+	l->family = family;
+	cg_strlcpy(l->host, host, sizeof(l->host));
+}
+
+/* The addresses `gateway.bind' means. */
+static void
+plan_addresses(struct master *m)
+{
+	struct cg_config *c = &m->cfg;
+
+	m->nlisteners = 0;
+	switch (c->bind) {
+	case BIND_LOOPBACK:
+		add_addr(m, AF_INET, "127.0.0.1");
+		add_addr(m, AF_INET6, "::1");
+		break;
+	case BIND_LAN:
+		add_addr(m, AF_INET, "0.0.0.0");
+		add_addr(m, AF_INET6, "::");
+		break;
+	case BIND_CUSTOM:
+		add_addr(m, AF_INET, c->custom_bind_host);
+		/* Like the reference: a custom address also opens loopback. */
+		if (strcmp(c->custom_bind_host, "127.0.0.1") != 0 &&
+		    strcmp(c->custom_bind_host, "0.0.0.0") != 0)
+			add_addr(m, AF_INET, "127.0.0.1");
+		break;
+	}
+}
+
+int
+listeners_open(struct master *m, char *err, size_t errlen)
+{
+	struct listener	*l;
+	int		 i, w, fd, kept = 0;
+
+	plan_addresses(m);
+	for (i = 0; i < m->nlisteners; i++) {
+		l = &m->listeners[i];
+		for (w = 0; w < m->nworkers; w++) {
+			fd = bind_one(l->family, l->host, &m->cfg.port, err,
+			    errlen);
+			if (fd == -1)
+				return -1;
+			if (fd == -2) {
+				log_debug("no IPv6 for %s: skipped", l->host);
+				break;
+			}
+			l->fds[w] = fd;
+		}
+		if (w == m->nworkers)
+			m->listeners[kept++] = *l;
+	}
+	m->nlisteners = kept;
+	if (kept == 0) {
+		snprintf(err, errlen, "no address could be bound");
+		return -1;
+	}
+	return 0;
+}
+
+void
+listeners_describe(struct master *m, char *buf, size_t len)
+{
+	size_t	o = 0;
+	int	i, n;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nlisteners && o < len; i++) {
+		const struct listener *l = &m->listeners[i];
+
+		n = snprintf(buf + o, len - o, "%s%s%s%s:%d", i ? ", " : "",
+		    l->family == AF_INET6 ? "[" : "", l->host,
+		    l->family == AF_INET6 ? "]" : "", m->cfg.port);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
+void
+listeners_close(struct master *m)
+{
+	int	i, w;
+
+	for (i = 0; i < m->nlisteners; i++)
+		for (w = 0; w < m->nworkers; w++)
+			if (m->listeners[i].fds[w] > 0) {
+				close(m->listeners[i].fds[w]);
+				m->listeners[i].fds[w] = -1;
+			}
+}

@@ -1,0 +1,507 @@
+/*
+ * clawgated: the master process.
+ *
+ * It reads the configuration, resolves the one shared secret, takes the
+ * instance lock, binds the listeners, then spawns authd and the workers
+ * and supervises them.  It never reads a byte from the network.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clawgate.h"
+#include "log.h"
+#include "master.h"
+#include "sandbox.h"
+#include "util.h"
+
+static struct master	 master;
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE	*fp = status ? stderr : stdout;
+
+	fprintf(fp,
+"usage: clawgated [-dhnVv] [-f file] [--port port] [--bind mode]\n"
+"                 [--workers n] [--sandbox-debug] [--show-token]\n"
+"\n"
+"  -f, --config FILE   configuration file (JSON5, gateway.* keys;\n"
+"                      default %s)\n"
+"  -n                  check the configuration and exit (0 ok, 78 error)\n"
+"  -d                  stay in the foreground and log to stderr\n"
+"  -v                  more verbose logging (repeat for debug)\n"
+"      --port PORT     listen port (overrides CLAWGATE_GATEWAY_PORT,\n"
+"                      OPENCLAW_GATEWAY_PORT and gateway.port)\n"
+"      --bind MODE     loopback | lan (overrides gateway.bind)\n"
+"      --workers N     worker processes (default: number of CPUs)\n"
+"      --sandbox-debug report a blocked system call by name instead of\n"
+"                      letting the kernel kill the process silently\n"
+"      --show-token    print the tokenized dashboard URL when ready even\n"
+"                      if stdout is not a terminal\n"
+"  -V, --version       print the version and exit\n"
+"  -h, --help          this help\n"
+"\n"
+"Secrets are never taken from the command line: put the token in the\n"
+"config file, in $CLAWGATE_GATEWAY_TOKEN / $OPENCLAW_GATEWAY_TOKEN, or\n"
+"leave it unset and clawgated generates one and keeps it in the state\n"
+"directory. See clawgated(8) and clawgated.conf(5).\n",
+	    "(see clawgated(8))");
+	exit(status);
+}
+
+static void
+default_config_path(char *buf, size_t len)
+{
+	const char	*env, *home;
+
+	if ((env = getenv("CLAWGATE_CONFIG")) != NULL && *env != '\0') {
+		cg_strlcpy(buf, env, len);
+		return;
+	}
+	if (geteuid() == 0) {
+		snprintf(buf, len, "%s/clawgate/clawgate.json5", SYSCONFDIR);
+		return;
+	}
+	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env == '/')
+		snprintf(buf, len, "%s/clawgate/clawgate.json5", env);
+	else if ((home = getenv("HOME")) != NULL)
+		snprintf(buf, len, "%s/.config/clawgate/clawgate.json5", home);
+	else
+		cg_strlcpy(buf, "clawgate.json5", len);
+}
+
+static void __attribute__((noreturn))
+config_fail(const struct cg_config_error *e)
+{
+	if (e->line > 0)
+		fprintf(stderr, "clawgated: %s:%d:%d: %s\n", e->file, e->line,
+		    e->col, e->msg);
+	else if (e->file[0] != '\0')
+		fprintf(stderr, "clawgated: %s: %s\n", e->file, e->msg);
+	else
+		fprintf(stderr, "clawgated: %s\n", e->msg);
+	exit(CG_EXIT_CONFIG);
+}
+
+/* `--port' > CLAWGATE_GATEWAY_PORT > OPENCLAW_GATEWAY_PORT > file. */
+static void
+apply_port_env(struct cg_config *c)
+{
+	static const char *const vars[] = { "CLAWGATE_GATEWAY_PORT",
+	    "OPENCLAW_GATEWAY_PORT" };
+	struct cg_config_error	 e;
+	const char		*v;
+	char			*end;
+	long			 p;
+	size_t			 i;
+
+	for (i = 0; i < 2; i++) {
+		if ((v = getenv(vars[i])) == NULL || *v == '\0')
+			continue;
+		errno = 0;
+		p = strtol(v, &end, 10);
+		if (errno || *end != '\0' || p < 1 || p > 65535) {
+			memset(&e, 0, sizeof(e));
+			snprintf(e.msg, sizeof(e.msg), "$%s=\"%.32s\" is not a "
+			    "port number (1-65535)", vars[i], v);
+			config_fail(&e);
+		}
+		c->port = (int)p;
+		return;
+	}
+}
+
+static void
+find_children(struct master *m)
+{
+	char	self[4096], *slash;
+	ssize_t	n;
+
+	/* Running from the build tree: use the siblings next to us. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(m->authd_path, sizeof(m->authd_path),
+			    "%s/clawgate-authd", self);
+			snprintf(m->worker_path, sizeof(m->worker_path),
+			    "%s/clawgate-worker", self);
+			if (access(m->authd_path, X_OK) == 0 &&
+			    access(m->worker_path, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(m->authd_path, sizeof(m->authd_path), "%s/clawgate-authd",
+	    LIBEXECDIR);
+	snprintf(m->worker_path, sizeof(m->worker_path), "%s/clawgate-worker",
+	    LIBEXECDIR);
+}
+
+static int
+load_config(struct master *m, const char *path, int explicit_path,
+    struct cg_config_error *err)
+{
+	config_defaults(&m->cfg);
+	if (!explicit_path && access(path, F_OK) == -1 && errno == ENOENT) {
+		m->config_path[0] = '\0';
+		return 0;	/* no file: the safe built-in defaults */
+	}
+	cg_strlcpy(m->config_path, path, sizeof(m->config_path));
+	return config_load_file(&m->cfg, path, err);
+}
+
+static void
+log_startup(struct master *m)
+{
+	char	addrs[512], peers[256];
+	int	i;
+	size_t	o = 0;
+
+	listeners_describe(m, addrs, sizeof(addrs));
+	log_info("clawgate %s (protocol %d) starting: config %s", CG_VERSION,
+	    CG_PROTOCOL, m->config_path[0] ? m->config_path :
+	    "(none: built-in defaults)");
+	log_info("listening on %s (%s)", addrs, m->cfg.bind == BIND_LOOPBACK ?
+	    "loopback only: reachable from this host" :
+	    "reachable from the network");
+	log_info("auth mode %s; secret source: %s; fingerprint %s",
+	    m->secret.mode == AUTHMODE_TOKEN ? "token" :
+	    m->secret.mode == AUTHMODE_PASSWORD ? "password" : "none",
+	    m->secret.source_desc, m->secret.mode == AUTHMODE_NONE ? "-" :
+	    m->secret.fingerprint);
+	peers[0] = '\0';
+	for (i = 0; i < m->cfg.nlocal_peers && o < sizeof(peers); i++) {
+		char a[64];
+		const struct cg_cidr *c = &m->cfg.local_peers[i];
+
+		inet_ntop(c->family == 4 ? AF_INET : AF_INET6,
+		    c->family == 4 ? c->addr + 12 : c->addr, a, sizeof(a));
+		o += (size_t)snprintf(peers + o, sizeof(peers) - o, "%s%s/%d",
+		    i ? ", " : "", a, c->prefix);
+	}
+	log_info("local peers (silent pairing, loopback rules): %s",
+	    m->cfg.nlocal_peers ? peers : "loopback only");
+	log_info("%d worker%s, sandbox %s%s", m->nworkers,
+	    m->nworkers == 1 ? "" : "s", sandbox_kind(),
+	    geteuid() == 0 ? "" : ", no privilege drop (not started as root)");
+	if (m->cfg.bind != BIND_LOOPBACK && m->secret.mode == AUTHMODE_NONE)
+		log_warnx("auth mode none on a network bind: anyone who can "
+		    "reach this port is an operator");
+}
+
+/* Called whenever a worker reports ready; announce once all are. */
+void
+master_worker_ready(struct master *m)
+{
+	int	i;
+
+	if (m->announced)
+		return;
+	for (i = 0; i < m->nworkers; i++)
+		if (!m->workers[i].ready)
+			return;
+	m->announced = 1;
+	log_info("ready");
+	if (m->notify_fd >= 0) {
+		(void)!write(m->notify_fd, "ok\n", 3);
+		close(m->notify_fd);
+		m->notify_fd = -1;
+	}
+}
+
+static void
+reload(struct master *m)
+{
+	struct master		 cand;
+	struct cg_config_error	 err;
+
+	memset(&cand, 0, sizeof(cand));
+	memset(&err, 0, sizeof(err));
+	if (load_config(&cand, m->config_path[0] ? m->config_path : "",
+	    m->config_path[0] != '\0', &err) == -1 ||
+	    config_check(&cand.cfg, &err) == -1) {
+		if (err.line > 0)
+			log_err("reload failed, old configuration stays active: "
+			    "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+		else
+			log_err("reload failed, old configuration stays active: "
+			    "%s", err.msg);
+		config_free(&cand.cfg);
+		return;
+	}
+	cg_strlcpy(cand.cfg.state_dir, m->cfg.state_dir,
+	    sizeof(cand.cfg.state_dir));
+	cand.cfg.port = m->cfg.port;	/* flags keep their meaning */
+	if (secret_resolve(&cand, &err) == -1) {
+		log_err("reload failed, old configuration stays active: %s",
+		    err.msg);
+		config_free(&cand.cfg);
+		return;
+	}
+	if (cand.cfg.bind != m->cfg.bind || cand.secret.mode != m->secret.mode)
+		log_warnx("reload: gateway.bind or gateway.auth.mode changed: "
+		    "restart clawgated to apply these");
+	secret_wipe(&m->secret);
+	m->secret = cand.secret;
+	m->cfg.rate_limit = cand.cfg.rate_limit;
+	config_free(&cand.cfg);
+	m->generation++;
+	log_info("reloaded: secret source %s, fingerprint %s",
+	    m->secret.source_desc, m->secret.mode == AUTHMODE_NONE ? "-" :
+	    m->secret.fingerprint);
+	/* authd swaps its table atomically; workers keep their channels. */
+	children_refeed(m);
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct master	*m = w->data;
+
+	switch (w->signum) {
+	case SIGHUP:
+		log_info("SIGHUP: reloading %s", m->config_path[0] ?
+		    m->config_path : "(built-in defaults)");
+		reload(m);
+		break;
+	default:
+		log_info("%s: stopping", strsignal(w->signum));
+		children_stop(m);
+		break;
+	}
+}
+
+static void
+watch_signal(struct master *m, ev_signal *w, int sig)
+{
+	ev_signal_init(w, signal_cb, sig);
+	w->data = m;
+	ev_signal_start(m->loop, w);
+}
+
+/*
+ * Background: the parent waits until the daemon is serving (or failed),
+ * so `clawgated' returns a meaningful exit status.
+ */
+static void
+daemonize(struct master *m, int logfd)
+{
+	char	buf[8];
+	int	p[2], devnull;
+	pid_t	pid;
+	ssize_t	n;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], buf, sizeof(buf));
+		if (n >= 2 && memcmp(buf, "ok", 2) == 0) {
+			if (m->show_token || isatty(1))
+				secret_print_dashboard(m);
+			printf("clawgated running (pid %ld); log: %s\n",
+			    (long)pid, m->cfg.log_file);
+			exit(0);
+		}
+		fprintf(stderr, "clawgated: failed to start; see %s\n",
+		    m->cfg.log_file);
+		exit(1);
+	}
+	close(p[0]);
+	m->notify_fd = p[1];
+	if (setsid() == -1)
+		fatal("setsid");
+	if ((devnull = open("/dev/null", O_RDWR)) != -1) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		close(devnull);
+	}
+	dup2(logfd, 2);
+	close(logfd);
+}
+
+static int
+open_log(struct master *m)
+{
+	int	fd;
+
+	if (m->cfg.log_file[0] == '\0')
+		snprintf(m->cfg.log_file, sizeof(m->cfg.log_file),
+		    "%s/clawgated.log", m->cfg.state_dir);
+	if (mkdir_p(m->cfg.state_dir, 0700) == -1)
+		fatal("mkdir %s", m->cfg.state_dir);
+	fd = open(m->cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0640);
+	if (fd == -1) {
+		fprintf(stderr, "clawgated: cannot open log file %s: %s\n",
+		    m->cfg.log_file, strerror(errno));
+		exit(CG_EXIT_CONFIG);
+	}
+	return fd;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "sandbox-debug", no_argument, NULL, 'D' },
+		{ "show-token", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct master		*m = &master;
+	struct cg_config_error	 err;
+	char			 path[4096], lerr[1024];
+	const char		*port_flag = NULL, *bind_flag = NULL;
+	int			 ch, check_only = 0, explicit_path = 0;
+	int			 workers_flag = 0, show_token = 0, logfd = -1;
+	long			 v;
+
+	memset(m, 0, sizeof(*m));
+	m->notify_fd = -1;
+	default_config_path(path, sizeof(path));
+	while ((ch = getopt_long(argc, argv, "df:hnvV", longopts, NULL))
+	    != -1) {
+		switch (ch) {
+		case 'd': m->foreground = 1; break;
+		case 'D': m->sandbox_debug = 1; break;
+		case 'f':
+			cg_strlcpy(path, optarg, sizeof(path));
+			explicit_path = 1;
+			break;
+		case 'n': check_only = 1; break;
+		case 'v': m->verbose++; break;
+		case 'p': port_flag = optarg; break;
+		case 'b': bind_flag = optarg; break;
+		case 'T': show_token = m->show_token = 1; break;
+		case 'w':
+			v = strtol(optarg, NULL, 10);
+			if (v < 1 || v > MAX_WORKERS) {
+				fprintf(stderr, "clawgated: --workers takes "
+				    "1 to %d\n", MAX_WORKERS);
+				exit(CG_EXIT_CONFIG);
+			}
+			workers_flag = (int)v;
+			break;
+		case 'V':
+			printf("clawgated %s (OpenClaw gateway protocol %d)\n",
+			    CG_VERSION, CG_PROTOCOL);
+			exit(0);
+		case 'h': usage(0);
+		default: usage(CG_EXIT_CONFIG);
+		}
+	}
+	if (optind != argc)
+		usage(CG_EXIT_CONFIG);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "clawgated: libsodium failed to initialise\n");
+		exit(CG_EXIT_FAIL);
+	}
+	log_init_master(2, m->verbose);
+
+	memset(&err, 0, sizeof(err));
+	if (load_config(m, path, explicit_path, &err) == -1)
+		config_fail(&err);
+	apply_port_env(&m->cfg);
+	if (port_flag != NULL) {
+		v = strtol(port_flag, NULL, 10);
+		if (v < 0 || v > 65535) {
+			fprintf(stderr, "clawgated: --port takes 0 to 65535\n");
+			exit(CG_EXIT_CONFIG);
+		}
+		m->cfg.port = (int)v;
+	}
+	if (bind_flag != NULL) {
+		if (strcmp(bind_flag, "loopback") == 0)
+			m->cfg.bind = BIND_LOOPBACK;
+		else if (strcmp(bind_flag, "lan") == 0)
+			m->cfg.bind = BIND_LAN;
+		else {
+			fprintf(stderr, "clawgated: --bind takes loopback or "
+			    "lan (use gateway.bind \"custom\" with "
+			    "gateway.customBindHost for one address)\n");
+			exit(CG_EXIT_CONFIG);
+		}
+	}
+	if (config_check(&m->cfg, &err) == -1)
+		config_fail(&err);
+	if (secret_resolve(m, &err) == -1)
+		config_fail(&err);
+	m->nworkers = workers_flag ? workers_flag : m->cfg.workers;
+	if (m->nworkers <= 0)
+		m->nworkers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (m->nworkers <= 0)
+		m->nworkers = 1;
+	if (m->nworkers > MAX_WORKERS)
+		m->nworkers = MAX_WORKERS;
+
+	if (check_only) {
+		printf("configuration OK: %s\nauth mode %s, secret source: %s, "
+		    "fingerprint %s\n", m->config_path[0] ? m->config_path :
+		    "(no file: built-in defaults)",
+		    m->secret.mode == AUTHMODE_TOKEN ? "token" :
+		    m->secret.mode == AUTHMODE_PASSWORD ? "password" : "none",
+		    m->secret.source_desc, m->secret.mode == AUTHMODE_NONE ?
+		    "-" : m->secret.fingerprint);
+		secret_wipe(&m->secret);
+		config_free(&m->cfg);
+		return 0;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	find_children(m);
+	if (lock_acquire(m->cfg.run_dir, m->config_path, lerr,
+	    sizeof(lerr)) == -1) {
+		fprintf(stderr, "clawgated: %s\n", lerr);
+		exit(CG_EXIT_FAIL);
+	}
+	if (listeners_open(m, lerr, sizeof(lerr)) == -1) {
+		fprintf(stderr, "clawgated: %s\n", lerr);
+		lock_release();
+		exit(CG_EXIT_FAIL);
+	}
+	if (!m->foreground) {
+		logfd = open_log(m);
+		daemonize(m, logfd);
+		lock_update_pid(m->config_path);	/* the pid changed */
+	}
+	m->loop = ev_default_loop(EVFLAG_AUTO);
+	m->started_ms = now_ms();
+	m->generation = 1;
+	children_init(m);
+	watch_signal(m, &m->sigterm, SIGTERM);
+	watch_signal(m, &m->sigint, SIGINT);
+	watch_signal(m, &m->sighup, SIGHUP);
+	log_startup(m);
+	if (m->foreground && (show_token || isatty(1)))
+		secret_print_dashboard(m);
+	if (children_start(m) == -1)
+		fatalx("cannot start authd");
+	ev_run(m->loop, 0);
+
+	listeners_close(m);
+	lock_release();
+	secret_wipe(&m->secret);
+	config_free(&m->cfg);
+	log_info("stopped");
+	return m->exit_code;
+}

@@ -1,0 +1,110 @@
+/*
+ * master.h: the privileged parent.  It reads the configuration, owns the
+ * listening sockets and the lock, spawns authd and the workers, relays
+ * their log lines and respawns them.  It never parses network input.
+ */
+#ifndef CG_MASTER_H
+#define CG_MASTER_H
+
+#include <sys/types.h>
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "clawgate.h"
+#include "config.h"
+#include "fingerprint.h"
+#include "ipc.h"
+#include "privdrop.h"
+
+#define MAX_WORKERS	64
+
+enum child_kind { CHILD_AUTHD, CHILD_WORKER };
+
+struct child {
+	enum child_kind	 kind;
+	int		 slot;
+	pid_t		 pid;		/* 0 when not running */
+	int		 fd;		/* master end of its channel, -1 */
+	int		 ready;
+	ev_io		 io;
+	ev_child	 cw;
+	ev_timer	 respawn;
+	uint64_t	 started_ms;
+	unsigned	 restarts;	/* total respawns */
+	unsigned	 backoff_ms;
+	uint64_t	 crash_times[8];	/* recent unexpected exits */
+};
+
+/* The resolved shared secret; held only until authd has it. */
+struct resolved_secret {
+	enum cg_auth_mode	 mode;
+	enum cg_secret_source	 source;
+	char			*token;		/* malloc'd, wiped */
+	char			*password;
+	char			 fingerprint[FINGERPRINT_LEN + 1];
+	int			 generated;	/* made on this start */
+	char			 source_desc[512];
+};
+
+struct listener {
+	int		family;
+	char		host[64];
+	int		fds[MAX_WORKERS];	/* one SO_REUSEPORT socket per worker */
+};
+
+struct master {
+	struct ev_loop		*loop;
+	struct cg_config	 cfg;
+	struct resolved_secret	 secret;
+	char			 config_path[4096];
+	int			 foreground;
+	int			 verbose;
+	int			 sandbox_debug;
+	int			 nworkers;
+	uint64_t		 generation;
+	uint64_t		 started_ms;
+	struct listener		 listeners[CG_MAX_LISTENERS];
+	int			 nlisteners;
+	struct child		 authd;
+	struct child		 workers[MAX_WORKERS];
+	char			 authd_path[4096];
+	char			 worker_path[4096];
+	int			 stopping;
+	int			 exit_code;
+	unsigned		 authd_deaths;
+	uint64_t		 authd_death_times[4];
+	ev_signal		 sigterm, sigint, sighup, sigchld_dummy;
+	ev_timer		 stop_timer;
+	int			 notify_fd;	/* daemonizing parent waits on it */
+	int			 announced;
+	int			 show_token;
+};
+
+/* main.c */
+void	master_worker_ready(struct master *);
+
+/* children.c */
+void	children_init(struct master *);
+int	children_start(struct master *);
+void	children_stop(struct master *);
+int	children_alive(struct master *);
+void	children_refeed(struct master *);
+
+/* listen.c */
+int	listeners_open(struct master *, char *err, size_t errlen);
+void	listeners_describe(struct master *, char *buf, size_t len);
+void	listeners_close(struct master *);
+
+/* lock.c */
+int	lock_acquire(const char *run_dir, const char *config_path,
+	    char *err, size_t errlen);
+void	lock_release(void);
+void	lock_update_pid(const char *config_path);
+
+/* secret.c */
+int	secret_resolve(struct master *, struct cg_config_error *err);
+void	secret_wipe(struct resolved_secret *);
+void	secret_print_dashboard(struct master *);
+
+#endif /* CG_MASTER_H */

@@ -1,0 +1,116 @@
+/*
+ * conn.h: one client connection, from accept to close.
+ */
+#ifndef CG_CONN_H
+#define CG_CONN_H
+
+#include <sys/queue.h>
+
+#include <ev.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdint.h>
+
+#include "authproto.h"
+
+enum conn_state {
+	CS_HTTP = 0,	/* accepted, no WebSocket yet */
+	CS_PREAUTH,	/* challenge sent, waiting for connect */
+	CS_AUTHING,	/* connect sent to authd, rx paused */
+	CS_OPEN,	/* hello-ok sent */
+	CS_CLOSING,	/* close queued */
+};
+
+struct out_frame {
+	TAILQ_ENTRY(out_frame)	 entry;
+	enum lws_write_protocol	 kind;
+	size_t			 len;
+	unsigned char		 buf[];	/* LWS_PRE + len */
+};
+TAILQ_HEAD(out_queue, out_frame);
+
+/* What the connect said about the client, kept for errors and logs. */
+struct client_info {
+	char		id[48];
+	char		mode[16];
+	char		version[64];
+	char		name[96];	/* displayName, else id */
+	char		platform[64];
+	char		instance[64];
+	char		role[16];
+	int		class;		/* CLIENT_CLASS_* */
+	unsigned	nscopes;
+	int		has_device;
+	const char	*auth_kind;	/* none|token|password|device-token */
+	char		req_id[128];	/* the connect request's id */
+};
+
+struct conn {
+	struct lws		*wsi;
+	enum conn_state		 state;
+	char			 id[37];	/* connId */
+	char			 nonce[37];	/* challenge nonce */
+	/* The socket peer and what we attribute to it. */
+	int			 family;
+	uint8_t			 addr[16];	/* v4 in the first 4 bytes */
+	char			 peer[64];	/* numeric address */
+	char			 peer_port[64];	/* "ip:port->ip:port" */
+	int			 loopback;	/* peer is 127/8 or ::1 */
+	int			 local;		/* direct-local or in localPeers */
+	int			 forwarded;	/* forwarding headers present */
+	char			 origin[160];
+	char			 host[160];
+	char			 ua[160];
+	int			 has_origin;
+	uint64_t		 opened_mono;
+	ev_timer		 deadline;	/* handshake deadline, reply delay */
+	/* Receive assembly. */
+	char			*rx;
+	size_t			 rx_len, rx_cap;
+	int			 rx_binary;
+	/* Send queue. */
+	struct out_queue	 outq;
+	size_t			 out_bytes;
+	int			 close_code;	/* 0: none queued */
+	char			 close_reason[124];
+	int			 kill_now;	/* close without a frame */
+	/* The handshake. */
+	struct client_info	 client;
+	uint64_t		 auth_id;	/* pending verdict id, 0 if none */
+	struct auth_verdict	 pending;	/* a denial held for delay_ms */
+	int			 counted_preauth;
+	/* After hello-ok. */
+	uint64_t		 scopes;
+	char			 role[16];
+	int			 method;
+	char			 principal[80];
+	char			 tenant[32];
+	uint64_t		 seq;
+	int			 awaiting_pong;
+	unsigned		 unauthorized_calls;
+	TAILQ_ENTRY(conn)	 open_entry;
+	TAILQ_ENTRY(conn)	 pending_entry;
+};
+TAILQ_HEAD(conn_list, conn);
+
+extern struct conn_list	open_conns;
+
+struct conn	*conn_new(int fd);
+void		 conn_free(struct conn *);
+/* Queue a text frame (copies); closes with 1008 "slow consumer" past the cap. */
+int		 conn_send_text(struct conn *, const char *, size_t);
+int		 conn_send_json(struct conn *, json_t *);	/* steals */
+int		 conn_send_ping(struct conn *);
+/* Queue a close frame after what is already queued. */
+void		 conn_close(struct conn *, int code, const char *reason);
+/* Called from SERVER_WRITEABLE: write one frame; -1 means close now. */
+int		 conn_writable(struct conn *);
+void		 conn_log(struct conn *, const char *what, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+/* Per-source-address count of unauthenticated sockets. */
+int		 conn_is_trusted_proxy(const struct conn *);
+int		 preauth_count(const struct conn *);
+void		 preauth_add(struct conn *);
+void		 preauth_drop(struct conn *);
+
+#endif /* CG_CONN_H */

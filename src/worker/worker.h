@@ -1,0 +1,79 @@
+/*
+ * worker.h: an unprivileged, sandboxed process that terminates HTTP and
+ * WebSocket for the clients the kernel hands it, runs the OpenClaw
+ * handshake, and asks authd for every verdict.  It never holds a
+ * configured secret; a client's credentials pass through it once, on
+ * their way to authd.
+ */
+#ifndef CG_WORKER_H
+#define CG_WORKER_H
+
+#include <ev.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdint.h>
+
+#include "clawgate.h"
+#include "ipc.h"
+
+struct conn;
+
+struct worker {
+	struct ev_loop		*loop;
+	struct lws_context	*ctx;
+	struct lws_vhost	*vhost;
+	struct ipc_worker_config cfg;
+	int			 slot;
+	int			 authd_fd;	/* -1 while authd is away */
+	ev_io			 authd_io;
+	ev_io			 master_io;
+	ev_io			 listen_io[CG_MAX_LISTENERS];
+	int			 nlisteners;
+	ev_timer		 accept_pause;
+	ev_timer		 tick;
+	ev_timer		 ping;
+	ev_timer		 stats;
+	uint64_t		 next_req_id;
+	uint64_t		 started_ms;	/* wall clock */
+	uint64_t		 started_mono;
+	char			 boot_id[37];
+	unsigned		 preauth_total;	/* unauthenticated WS sockets */
+	struct ipc_worker_stats	 st;
+	int			 draining;
+};
+
+extern struct worker	*W;
+
+/* accept.c */
+void	accept_start(struct worker *);
+void	accept_stop(struct worker *);
+
+/* authq.c: the pending-verdict table and the authd channel */
+void	authq_set_channel(struct worker *, int fd);
+int	authq_ready(const struct worker *);
+struct connect_params;
+int	authq_submit(struct worker *, struct conn *,
+	    const struct connect_params *);
+void	authq_forget(struct conn *);
+
+/* ws.c */
+extern const struct lws_protocols worker_protocols[];
+void	ws_tick_all(struct worker *);
+struct auth_verdict;
+void	ws_verdict(struct conn *, const struct auth_verdict *);
+void	ws_ping_all(struct worker *);
+
+/* hello.c */
+struct auth_verdict;
+json_t	*hello_challenge(struct conn *);
+json_t	*hello_ok(struct worker *, struct conn *, const struct auth_verdict *);
+json_t	*scopes_json(uint64_t scopes);
+
+/* methods.c */
+void	methods_dispatch(struct worker *, struct conn *, json_t *frame);
+
+/* http.c */
+int	http_serve(struct lws *wsi, struct conn *c, const char *uri);
+int	http_refuse_upgrade(struct lws *wsi, struct conn *c);
+
+#endif /* CG_WORKER_H */

@@ -1,0 +1,438 @@
+# tests/lib.sh: shared helpers for the TAP integration tests (bash).
+#
+# Source it from a test script:  . "$top_srcdir/tests/lib.sh"
+#
+# TAP:      plan N, ok COND DESC, is GOT WANT DESC, isnt, like GOT ERE DESC,
+#           skip N REASON, skip_all REASON, diag MSG, bail_out MSG
+# daemon:   start_daemon CONFIG_TEXT [extra clawgated args], stop_daemon;
+#           $PORT, $DAEMON_PID, $DAEMON_DIR, $DAEMON_LOG, $DAEMON_CONF
+# client:   ws ARGS... (wsclient against ws://127.0.0.1:$PORT$WS_PATH)
+#           wsr ARGS...  (same, output in $OUT, exit status in $RC)
+#           bg_ws FILE ARGS... (in the background, pid in $BG_PID)
+# queries:  jqf FILTER (per line, stdin), q FILTER / qs FILTER (on $OUT,
+#           per line / slurped), resq ID FILTER [CONN], srv_close [CONN],
+#           nres [CONN], nev EV [CONN], canon JSON, cparams [JQ-UPDATE...]
+# misc:     free_port, now_ms, http_get ARGS... (curl wrapper)
+#
+# Everything a script starts is stopped from an EXIT trap; the scratch
+# directory is removed unless CLAWGATE_KEEP_TMP=1.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+WSCLIENT=${WSCLIENT:-$top_builddir/tests/wsclient}
+CLAWGATED=${CLAWGATED:-$top_builddir/clawgated}
+WS_PATH=${WS_PATH:-/}
+READY_WAIT_S=${READY_WAIT_S:-10}
+
+_tap_n=0
+_tap_fail=0
+_tap_plan=
+_daemon_seq=0
+_bg_pids=
+DAEMON_PID=
+PORT=
+
+TESTDIR=$(mktemp -d "${TMPDIR:-/tmp}/clawgate-test.XXXXXX") || {
+	echo "Bail out! cannot create a scratch directory"
+	exit 1
+}
+
+# ------------------------------------------------------------------ TAP
+
+diag()
+{
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+plan()
+{
+	_tap_plan=$1
+	echo "1..$1"
+}
+
+skip_all()
+{
+	echo "1..0 # SKIP $*"
+	_tap_plan=0
+	exit 0
+}
+
+bail_out()
+{
+	echo "Bail out! $*"
+	_tap_fail=$((_tap_fail + 1))
+	exit 1
+}
+
+_tap_result()
+{
+	# _tap_result STATUS DESC
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_tap_n - $2"
+	else
+		echo "not ok $_tap_n - $2"
+		_tap_fail=$((_tap_fail + 1))
+	fi
+	return "$1"
+}
+
+# ok COND DESC: COND is an exit status (0 passes) or a shell expression
+# that is evaluated (e.g. '[ "$x" -gt 3 ]').  An empty COND fails.
+ok()
+{
+	local cond=$1 rc
+	shift
+	case $cond in
+	'')		rc=1 ;;
+	*[!0-9]*)	eval "$cond" >/dev/null 2>&1; rc=$? ;;
+	*)		rc=$cond ;;
+	esac
+	_tap_result "$rc" "$*" || diag "  failed: $cond"
+	return "$rc"
+}
+
+# is GOT WANT DESC: exact string equality.
+is()
+{
+	local got=$1 want=$2 rc=0
+	shift 2
+	[ "$got" = "$want" ] || rc=1
+	_tap_result "$rc" "$*" || {
+		diag "       got: '$got'"
+		diag "  expected: '$want'"
+	}
+	return "$rc"
+}
+
+isnt()
+{
+	local got=$1 bad=$2 rc=0
+	shift 2
+	[ "$got" != "$bad" ] || rc=1
+	_tap_result "$rc" "$*" || diag "  got: '$got' (must differ)"
+	return "$rc"
+}
+
+# like GOT ERE DESC: GOT matches the extended regular expression ERE.
+like()
+{
+	local got=$1 re=$2 rc=0
+	shift 2
+	[[ $got =~ $re ]] || rc=1
+	_tap_result "$rc" "$*" || {
+		diag "       got: '$got'"
+		diag "  expected to match: $re"
+	}
+	return "$rc"
+}
+
+skip()
+{
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		_tap_n=$((_tap_n + 1))
+		echo "ok $_tap_n # SKIP $*"
+	done
+}
+
+# --------------------------------------------------------------- helpers
+
+now_ms()
+{
+	date +%s%3N
+}
+
+# A TCP port nobody listens on, below the ephemeral range so that our own
+# client sockets cannot be sitting on it.
+free_port()
+{
+	local lo=20000 hi=32000 p i
+	if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+		read -r i _ </proc/sys/net/ipv4/ip_local_port_range
+		[ "$i" -gt 21000 ] && hi=$((i - 1))
+	fi
+	for ((i = 0; i < 200; i++)); do
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo)))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# canon JSON: the JSON with sorted keys, compact (for exact comparison).
+canon()
+{
+	jq -cS . <<<"$1" 2>/dev/null || echo "invalid-json: $1"
+}
+
+# jqf FILTER: run FILTER over each JSON line on stdin (raw, compact, sorted).
+jqf()
+{
+	jq -rcS "$@" 2>/dev/null
+}
+
+# cparams [JQ-UPDATE...]: connect params of a plain loopback CLI operator
+# (as the reference transcripts send them), with jq updates applied, e.g.
+#   cparams '.auth={token:"abc123"}' '.device="SIGN"'
+cparams()
+{
+	local base expr='.' u
+	base='{"minProtocol":4,"maxProtocol":4,
+	  "client":{"id":"cli","version":"0.0.1-test","platform":"linux","mode":"cli"},
+	  "role":"operator","scopes":["operator.read","operator.write"]}'
+	for u in "$@"; do
+		expr="$expr | $u"
+	done
+	jq -c "$expr" <<<"$base"
+}
+
+# --------------------------------------------------------------- daemon
+
+_descendants()
+{
+	# all live descendants of pid $1, via /proc (no procps dependency)
+	local parent=$1 f line rest pid ppid
+	for f in /proc/[0-9]*/stat; do
+		{ read -r line <"$f"; } 2>/dev/null || continue
+		pid=${line%% *}
+		rest=${line##*) }
+		set -- $rest
+		ppid=$2
+		if [ "$ppid" = "$parent" ]; then
+			echo "$pid"
+			_descendants "$pid"
+		fi
+	done
+}
+
+_wait_gone()
+{
+	# _wait_gone PID TENTHS: poll until PID is gone; 0 if it is
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
+_daemon_ready()
+{
+	local code i
+	for ((i = 0; i < READY_WAIT_S * 10; i++)); do
+		kill -0 "$DAEMON_PID" 2>/dev/null || return 2
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 \
+		    "http://127.0.0.1:$PORT/readyz" 2>/dev/null)
+		[ "$code" = 200 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_daemon CONFIG_TEXT [extra args]: write the config (JSON, merged
+# with clawgate.stateDir/runDir; or JSON5 text that uses @STATEDIR@ and
+# @RUNDIR@ where those go), start clawgated in the foreground mode in the
+# background on a free port and wait until /readyz answers 200.
+start_daemon()
+{
+	local text=$1 attempt rc conf
+	shift
+	stop_daemon
+	_daemon_seq=$((_daemon_seq + 1))
+	DAEMON_DIR=$TESTDIR/daemon$_daemon_seq
+	mkdir -p "$DAEMON_DIR/state" "$DAEMON_DIR/run" &&
+	    chmod 700 "$DAEMON_DIR/state" "$DAEMON_DIR/run" ||
+	    bail_out "cannot create $DAEMON_DIR"
+	DAEMON_CONF=$DAEMON_DIR/clawgate.json5
+	DAEMON_LOG=$DAEMON_DIR/daemon.log
+	if [[ $text == *@STATEDIR@* ]]; then
+		conf=${text//@STATEDIR@/$DAEMON_DIR/state}
+		conf=${conf//@RUNDIR@/$DAEMON_DIR/run}
+	else
+		conf=$(jq --arg s "$DAEMON_DIR/state" --arg r "$DAEMON_DIR/run" \
+		    '.clawgate = ((.clawgate // {}) + {stateDir: $s, runDir: $r})' \
+		    <<<"$text") ||
+		    bail_out "start_daemon: config is neither JSON nor uses @STATEDIR@"
+	fi
+	printf '%s\n' "$conf" >"$DAEMON_CONF"
+	[ -x "$CLAWGATED" ] || bail_out "$CLAWGATED is not built"
+
+	for attempt in 1 2 3; do
+		PORT=$(free_port) || bail_out "no free port"
+		"$CLAWGATED" -d -f "$DAEMON_CONF" --port "$PORT" "$@" \
+		    >>"$DAEMON_LOG" 2>&1 </dev/null &
+		DAEMON_PID=$!
+		_daemon_ready
+		rc=$?
+		[ $rc = 0 ] && return 0
+		# a port taken in the meantime (parallel make check): retry
+		if [ $rc = 2 ] && grep -qi 'in use' "$DAEMON_LOG"; then
+			wait "$DAEMON_PID" 2>/dev/null
+			DAEMON_PID=
+			continue
+		fi
+		break
+	done
+	diag "clawgated did not become ready on port $PORT; log tail:"
+	[ -f "$DAEMON_LOG" ] && diag "$(tail -n 30 "$DAEMON_LOG")"
+	bail_out "clawgated did not become ready (config $DAEMON_CONF)"
+}
+
+# stop_daemon: TERM, bounded wait, then KILL; children too.  Sets
+# DAEMON_STATUS to the exit status of the master.
+stop_daemon()
+{
+	local kids k
+	[ -n "$DAEMON_PID" ] || return 0
+	kids=$(_descendants "$DAEMON_PID")
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	if ! _wait_gone "$DAEMON_PID" 50; then
+		diag "clawgated (pid $DAEMON_PID) ignored SIGTERM for 5 s; killing"
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+	fi
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_STATUS=$?
+	for k in $kids; do
+		_wait_gone "$k" 20 && continue
+		diag "left-over clawgated child $k; killing"
+		kill -KILL "$k" 2>/dev/null
+	done
+	DAEMON_PID=
+}
+
+# ------------------------------------------------------------------ client
+
+ws()
+{
+	"$WSCLIENT" "$@" "ws://127.0.0.1:$PORT$WS_PATH"
+}
+
+# wsr ARGS...: run the client; its output in $OUT, exit status in $RC.
+wsr()
+{
+	OUT=$(ws "$@")
+	RC=$?
+}
+
+# bg_ws FILE ARGS...: run the client in the background, output to FILE.
+bg_ws()
+{
+	local f=$1
+	shift
+	ws "$@" >"$f" 2>&1 &
+	BG_PID=$!
+	_bg_pids="$_bg_pids $BG_PID"
+}
+
+# wait_lines FILE ERE N TENTHS: until FILE has N lines matching ERE.
+wait_lines()
+{
+	local i
+	for ((i = 0; i < $4; i++)); do
+		[ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+q()
+{
+	printf '%s\n' "$OUT" | jq -rcS "$@" 2>/dev/null
+}
+
+qs()
+{
+	printf '%s\n' "$OUT" | jq -rcsS "$@" 2>/dev/null
+}
+
+# resq ID FILTER [CONN]: FILTER applied to the res frame with that id
+# ("none" if there is none).
+resq()
+{
+	qs --arg id "$1" --argjson c "${3:-1}" '[.[] | select(.ev == "recv"
+	    and .conn == $c and .json.type == "res" and .json.id == $id)]
+	    | if length == 0 then "none" else (.[0].json | '"$2"') end'
+}
+
+# srv_close [CONN]: "CODE|REASON" of the close the server started, or
+# "none" (the server's answer to our own close does not count).
+srv_close()
+{
+	qs --argjson c "${1:-1}" '[.[] | select(.ev == "close" and
+	    .conn == $c and (.reply | not))] | if length == 0 then "none"
+	    else (.[0] | "\(.code)|\(.reason)") end'
+}
+
+# nres [CONN]: how many res frames arrived.
+nres()
+{
+	qs --argjson c "${1:-1}" '[.[] | select(.ev == "recv" and
+	    .conn == $c and .json.type == "res")] | length'
+}
+
+# nev EV [CONN]: how many events of that kind.
+nev()
+{
+	qs --arg e "$1" --argjson c "${2:-1}" \
+	    '[.[] | select(.ev == $e and .conn == $c)] | length'
+}
+
+# http_get ARGS...: curl with headers in $HDRS_FILE, body on stdout,
+# status code in $HTTP_STATUS.
+http_get()
+{
+	HDRS_FILE=$TESTDIR/http.hdrs
+	local out
+	out=$(curl -s --max-time 5 -D "$HDRS_FILE" -w '\n%{http_code}' "$@")
+	HTTP_STATUS=${out##*$'\n'}
+	HTTP_BODY=${out%$'\n'*}
+}
+
+# hdr NAME: a response header of the last http_get (lowercased name).
+hdr()
+{
+	tr -d '\r' <"$HDRS_FILE" | awk -v n="$(tr 'A-Z' 'a-z' <<<"$1")" '
+	    { i = index($0, ":"); if (i == 0) next
+	      k = tolower(substr($0, 1, i - 1))
+	      if (k == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v } }'
+}
+
+# ------------------------------------------------------------------ cleanup
+
+_lib_cleanup()
+{
+	local status=$? p
+	trap - EXIT
+	for p in $_bg_pids; do
+		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	if [ "$_tap_fail" -gt 0 ] && [ -n "$DAEMON_LOG" ] && [ -f "$DAEMON_LOG" ]
+	then
+		diag "daemon log tail ($DAEMON_LOG):"
+		diag "$(tail -n 40 "$DAEMON_LOG")"
+	fi
+	stop_daemon
+	if [ -n "$_tap_plan" ] && [ "$_tap_plan" != "$_tap_n" ]; then
+		diag "planned $_tap_plan tests but ran $_tap_n"
+		status=1
+	fi
+	[ "$_tap_fail" -gt 0 ] && status=1
+	if [ "${CLAWGATE_KEEP_TMP:-0}" = 1 ]; then
+		diag "scratch directory kept: $TESTDIR"
+	else
+		rm -rf "$TESTDIR"
+	fi
+	exit "$status"
+}
+trap _lib_cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+command -v jq >/dev/null 2>&1 || skip_all "jq is not installed"
+command -v curl >/dev/null 2>&1 || skip_all "curl is not installed"
+[ -x "$WSCLIENT" ] || skip_all "$WSCLIENT is not built (make check builds it)"
