@@ -162,6 +162,41 @@ load_config(struct master *m, const char *path, int explicit_path,
 	return config_load_file(&m->cfg, path, err);
 }
 
+/*
+ * Started as root, the children become two different unprivileged users
+ * in an empty chroot: check now, with the fix in the message, rather than
+ * watch them fail to start.
+ */
+static int
+check_privsep(struct master *m, char *err, size_t len)
+{
+	struct privdrop	pd;
+	struct stat	st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (privdrop_prepare(&pd, m->cfg.user, m->cfg.chroot_dir, err,
+	    len) == -1 || privdrop_prepare(&pd, m->cfg.auth_user,
+	    m->cfg.chroot_dir, err, len) == -1)
+		return -1;
+	if (strcmp(m->cfg.user, m->cfg.auth_user) == 0) {
+		snprintf(err, len, "clawgate.user and clawgate.authUser are "
+		    "both \"%s\": authd must run as its own user so that a "
+		    "compromised worker cannot reach it", m->cfg.user);
+		return -1;
+	}
+	if (m->cfg.chroot_dir[0] != '\0' && (stat(m->cfg.chroot_dir, &st) ==
+	    -1 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022) != 0)) {
+		snprintf(err, len, "chroot directory %s must exist, be owned by "
+		    "root and not be group or world writable: create it with "
+		    "`mkdir -p -m 0755 %s` (or set clawgate.chrootDir)",
+		    m->cfg.chroot_dir, m->cfg.chroot_dir);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 log_startup(struct master *m)
 {
@@ -467,6 +502,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
+	if (check_privsep(m, lerr, sizeof(lerr)) == -1) {
+		fprintf(stderr, "clawgated: %s\n", lerr);
+		exit(CG_EXIT_CONFIG);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	find_children(m);
 	if (lock_acquire(m->cfg.run_dir, m->config_path, lerr,

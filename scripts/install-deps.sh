@@ -1,0 +1,29 @@
+#!/bin/sh
+# Install everything clawgate needs to build, run and test, from Debian's
+# packages (Debian 12).  Idempotent; run as root.
+set -eu
+
+PKGS="build-essential autoconf automake pkg-config
+libev-dev libwebsockets-dev libwebsockets-evlib-ev libsodium-dev
+libseccomp-dev libjansson-dev check
+jq curl ca-certificates tmux valgrind procps iproute2 man-db"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root (apt-get needs it)" >&2
+	exit 1
+fi
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+# npm fetches the reference client for the interop tests.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi
+echo "install-deps: all build and test dependencies are present"

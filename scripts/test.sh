@@ -1,0 +1,37 @@
+#!/bin/sh
+# Install, build and run the whole test suite: once plain, once under
+# AddressSanitizer + UBSan.  Ends with "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+"$top/scripts/install-deps.sh" || exit 1
+# The reference OpenClaw CLI, for the interop tests (cached after the first run).
+"$top/scripts/install-interop.sh" >/dev/null || echo "test: interop client not installed; interop tests will say why" >&2
+
+status=0
+run_suite() {
+	name=$1; shift
+	echo "=== $name build ==="
+	if ! "$top/scripts/build.sh" "$name" "$@"; then
+		echo "FAIL: $name build" >&2
+		status=1
+		return
+	fi
+	( cd "build/$name" && make -s check ) || status=1
+	if [ -f "build/$name/test-suite.log" ]; then
+		sed -n '1,12p' "build/$name/test-suite.log"
+	fi
+}
+run_suite plain
+run_suite asan --enable-sanitizers
+
+pass=0; fail=0
+for log in build/plain/test-suite.log build/asan/test-suite.log; do
+	[ -f "$log" ] || { fail=$((fail + 1)); continue; }
+	p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
+	e=$(sed -n 's/^# ERROR: *//p' "$log"); x=$(sed -n 's/^# XPASS: *//p' "$log")
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0} + ${e:-0} + ${x:-0}))
+done
+[ "$fail" -eq 0 ] || status=1
+echo "$pass passed, $fail failed"
+exit $status
