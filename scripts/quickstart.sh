@@ -9,13 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh" plain
 bin="$top/build/plain"
 
-# The unprivileged users authd and the workers run as, and their empty
-# chroot (what `make install-users` does for an installed copy).
-for u in _clawgate _clawgate_auth; do
-	id "$u" >/dev/null 2>&1 || useradd --system --no-create-home \
-	    --home-dir /nonexistent --shell /usr/sbin/nologin "$u"
-done
-mkdir -p -m 0755 /var/empty
+# The unprivileged users authd and the workers run as, and their chroot.
+"$top/scripts/install-users.sh"
 
 if [ -s /run/clawgate/clawgated.pid ] &&
     kill -0 "$(head -n 1 /run/clawgate/clawgated.pid)" 2>/dev/null; then

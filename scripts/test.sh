@@ -5,6 +5,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 "$top/scripts/install-deps.sh" || exit 1
+"$top/scripts/install-users.sh" || exit 1
 # The reference OpenClaw CLI, for the interop tests (cached after the first run).
 "$top/scripts/install-interop.sh" >/dev/null || echo "test: interop client not installed; interop tests will say why" >&2
 

@@ -24,6 +24,16 @@ CLAWGATED=${CLAWGATED:-$top_builddir/clawgated}
 WS_PATH=${WS_PATH:-/}
 READY_WAIT_S=${READY_WAIT_S:-10}
 
+# The suite runs the daemon unprivileged (privdrop and chroot skipped, the
+# sandbox still on).  Started as root, we run it as $CLAWGATE_TEST_USER
+# (default nobody) unless CLAWGATE_TEST_ROOT=1 asks for the real thing.
+_daemon_prefix=()
+if [ "$(id -u)" = 0 ] && [ "${CLAWGATE_TEST_ROOT:-0}" != 1 ]; then
+	CLAWGATE_TEST_USER=${CLAWGATE_TEST_USER:-nobody}
+	_daemon_prefix=(setpriv "--reuid=$(id -u "$CLAWGATE_TEST_USER")"
+	    "--regid=$(id -g "$CLAWGATE_TEST_USER")" --clear-groups --)
+fi
+
 _tap_n=0
 _tap_fail=0
 _tap_plan=
@@ -200,6 +210,7 @@ _descendants()
 		{ read -r line <"$f"; } 2>/dev/null || continue
 		pid=${line%% *}
 		rest=${line##*) }
+		# shellcheck disable=SC2086 # split the fields on purpose
 		set -- $rest
 		ppid=$2
 		if [ "$ppid" = "$parent" ]; then
@@ -244,9 +255,10 @@ start_daemon()
 	stop_daemon
 	_daemon_seq=$((_daemon_seq + 1))
 	DAEMON_DIR=$TESTDIR/daemon$_daemon_seq
-	mkdir -p "$DAEMON_DIR/state" "$DAEMON_DIR/run" &&
-	    chmod 700 "$DAEMON_DIR/state" "$DAEMON_DIR/run" ||
-	    bail_out "cannot create $DAEMON_DIR"
+	if ! mkdir -p "$DAEMON_DIR/state" "$DAEMON_DIR/run" ||
+	    ! chmod 700 "$DAEMON_DIR/state" "$DAEMON_DIR/run"; then
+		bail_out "cannot create $DAEMON_DIR"
+	fi
 	DAEMON_CONF=$DAEMON_DIR/clawgate.json5
 	DAEMON_LOG=$DAEMON_DIR/daemon.log
 	if [[ $text == *@STATEDIR@* ]]; then
@@ -260,10 +272,16 @@ start_daemon()
 	fi
 	printf '%s\n' "$conf" >"$DAEMON_CONF"
 	[ -x "$CLAWGATED" ] || bail_out "$CLAWGATED is not built"
+	if [ ${#_daemon_prefix[@]} -gt 0 ]; then
+		chmod 711 "$TESTDIR"
+		chown -R "$CLAWGATE_TEST_USER:" "$DAEMON_DIR" ||
+		    bail_out "cannot hand $DAEMON_DIR to $CLAWGATE_TEST_USER"
+	fi
 
 	for attempt in 1 2 3; do
 		PORT=$(free_port) || bail_out "no free port"
-		"$CLAWGATED" -d -f "$DAEMON_CONF" --port "$PORT" "$@" \
+		HOME=$DAEMON_DIR "${_daemon_prefix[@]}" \
+		    "$CLAWGATED" -d -f "$DAEMON_CONF" --port "$PORT" "$@" \
 		    >>"$DAEMON_LOG" 2>&1 </dev/null &
 		DAEMON_PID=$!
 		_daemon_ready
@@ -323,7 +341,8 @@ bg_ws()
 {
 	local f=$1
 	shift
-	ws "$@" >"$f" 2>&1 &
+	# not through ws(): $! must be the client itself, not a subshell
+	"$WSCLIENT" "$@" "ws://127.0.0.1:$PORT$WS_PATH" >"$f" 2>&1 &
 	BG_PID=$!
 	_bg_pids="$_bg_pids $BG_PID"
 }
@@ -395,7 +414,7 @@ http_get()
 # hdr NAME: a response header of the last http_get (lowercased name).
 hdr()
 {
-	tr -d '\r' <"$HDRS_FILE" | awk -v n="$(tr 'A-Z' 'a-z' <<<"$1")" '
+	tr -d '\r' <"$HDRS_FILE" | awk -v n="$(tr '[:upper:]' '[:lower:]' <<<"$1")" '
 	    { i = index($0, ":"); if (i == 0) next
 	      k = tolower(substr($0, 1, i - 1))
 	      if (k == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v } }'

@@ -1680,13 +1680,18 @@ after_hello(struct conn *c)
 	client_close(c);
 }
 
-/* One connection running the whole script. */
+/*
+ * One connection running the whole script.  Where an answer is expected
+ * (the res to our connect, the close after a refusal) we wait up to the
+ * global deadline; --hold only bounds the waits where nothing is: an
+ * idle socket, the answer to raw frames, the time after the script.
+ */
 static void
 run_conn(int idx)
 {
 	struct conn c;
-	const char *want_id = NULL;
-	int i, ok = 0, sent = 0;
+	int64_t dl;
+	int i, ok = 0;
 
 	if (!conn_open(&c, idx))
 		goto out;
@@ -1696,36 +1701,27 @@ run_conn(int idx)
 		for (i = 0; i < opt.nfirst; i++)
 			if (send_step_frame(&c, &opt.first[i]) == -1)
 				break;
-		sent = 1;
-	} else if (opt.connect != NULL) {
-		if (send_connect(&c) == 0)
-			want_id = CONNECT_ID;
-		sent = 1;
-	}
-	if (!sent || (want_id == NULL && opt.nfirst == 0)) {
+		/* a raw connect may still earn a hello-ok */
+		dl = hold_deadline();
+		do {
+			if (!await_res(&c, NULL, dl, &ok, 1)) {
+				client_close(&c);	/* no-op once closed */
+				goto out;
+			}
+		} while (!ok);
+	} else if (opt.connect != NULL && send_connect(&c) == 0) {
+		if (!await_res(&c, CONNECT_ID, global_deadline, &ok, 1))
+			goto out;
+		if (!ok) {
+			/* refused: the server closes now */
+			drain_until(&c, global_deadline);
+			goto out;
+		}
+	} else {
 		/* nothing (more) to say: read until the server is done */
 		if (!drain_until(&c, hold_deadline()))
 			client_close(&c);
 		goto out;
-	}
-	/* wait for the hello-ok (or the error and the close) */
-	for (;;) {
-		int64_t dl = opt.hold_ms >= 0 ? now_ms() + opt.hold_ms :
-		    global_deadline;
-
-		if (!await_res(&c, want_id, dl, &ok, 1)) {
-			if (!c.done)
-				client_close(&c);	/* --hold expired */
-			goto out;
-		}
-		if (ok)
-			break;
-		if (want_id != NULL) {
-			/* connect refused: the server should close now */
-			if (!drain_until(&c, hold_deadline()))
-				client_close(&c);
-			goto out;
-		}
 	}
 	after_hello(&c);
 out:

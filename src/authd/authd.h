@@ -39,7 +39,8 @@ int		 authd_set_secrets(struct authd *, uint32_t auth_mode,
 		    const char *token, size_t tlen, const char *password,
 		    size_t plen);
 /* Rate-limit policy; zero numeric fields mean the defaults. */
-void		 authd_set_policy(struct authd *, const struct ipc_auth_policy *);
+void		 authd_set_policy(struct authd *,
+		    const struct ipc_auth_policy *);
 /*
  * Decide one `connect'.  `now_ms' is wall-clock ms (device signatures
  * are stamped with the challenge's wall-clock ts).  `out' is always
@@ -59,7 +60,7 @@ int		 authd_set_token_key(struct authd *, const uint8_t key[32]);
 
 /* ---- pairing (pairing.c) -------------------------------------------- */
 
-#define DEVICE_ID_LEN		64	/* hex SHA-256 of the public key */
+#define DEVICE_ID_LEN		64	/* hex SHA-256 of the key */
 #define DEVICE_TOKEN_LEN	43	/* base64url of 32 bytes */
 #define REQUEST_ID_LEN		36	/* UUID v4 */
 #define PAIR_PENDING_TTL_MS	300000
@@ -115,8 +116,8 @@ struct pair_device {
 	char			*platform, *device_family;
 	char			*client_id, *client_mode;
 	char			*remote_ip;
-	uint32_t		 role;		/* enum pair_role of "role" */
-	uint32_t		 roles;		/* approved, PAIR_ROLE_BIT() */
+	uint32_t		 role;		/* enum pair_role */
+	uint32_t		 roles;		/* PAIR_ROLE_BIT(), approved */
 	uint64_t		 approved_scopes;
 	struct pair_token	 tokens[PAIR_NROLES];
 	uint32_t		 approved_via;	/* enum pair_via */
@@ -146,13 +147,13 @@ struct pair_pending {
 enum pair_status {
 	PAIR_OK = 0,
 	PAIR_UNKNOWN,		/* unknown requestId / deviceId / role */
-	PAIR_MISSING_SCOPE,	/* caller lacks `scope' (missing scope: …) */
+	PAIR_MISSING_SCOPE,	/* the caller lacks res->scope */
 	PAIR_DENIED,		/* outside the approved baseline, etc. */
 	PAIR_NOMEM,
 };
 
 struct pair_result {
-	uint32_t	scope;		/* enum cg_scope, with PAIR_MISSING_SCOPE */
+	uint32_t	scope;		/* PAIR_MISSING_SCOPE: enum cg_scope */
 	char		device_id[DEVICE_ID_LEN + 1];
 	char		token[DEVICE_TOKEN_LEN + 1]; /* rotate */
 	uint64_t	scopes;		/* rotate: the token's scopes */
@@ -163,7 +164,8 @@ struct pair_result {
 #define PAIR_CALLER_ANY		UINT64_MAX
 
 const char	*pair_role_name(uint32_t role);
-int		 pair_role_from(const char *p, size_t len);	/* -1 if unknown */
+/* -1 if unknown. */
+int		 pair_role_from(const char *p, size_t len);
 const char	*pair_via_name(uint32_t via);
 const char	*pair_seen_name(uint32_t seen);
 /* Roles with a live token among the approved ones (PAIR_ROLE_BIT()). */
@@ -215,10 +217,10 @@ enum pair_status pairing_restore(struct pairing *, const struct pair_device *);
 
 /* Per-boot keys, in guarded memory. */
 struct authd_keys {
-	uint8_t		digest_key[32];	/* keyed BLAKE2b of every secret */
-	uint8_t		token_key[32];	/* derives device-token strings */
-	uint8_t		hash_key[16];	/* SipHash for table buckets */
-	uint8_t		dummy[32];	/* compared when nothing is stored */
+	uint8_t		digest_key[32];	/* BLAKE2b key for all secrets */
+	uint8_t		token_key[32];	/* derives device tokens */
+	uint8_t		hash_key[16];	/* SipHash, table buckets */
+	uint8_t		dummy[32];	/* compared when none stored */
 };
 
 /* secrets.c */
@@ -285,7 +287,7 @@ enum pair_vt {
 	PAIR_VT_SCOPE,
 };
 /* Constant-time device-token check (§7.7). */
-enum pair_vt	 pairing_verify_token(struct pairing *, const char *device_id,
+enum pair_vt	 pairing_verify_token(struct pairing *, const char *,
 		    uint32_t role, const char *cand, size_t clen,
 		    uint64_t scopes, uint64_t current_gen, uint64_t now_ms,
 		    uint64_t *issuer_gen);
@@ -293,7 +295,7 @@ enum pair_vt	 pairing_verify_token(struct pairing *, const char *device_id,
 int		 pair_scopes_allow(uint32_t role, uint64_t requested,
 		    uint64_t allowed);
 /* Refresh name/remote ip/last seen after a successful connect. */
-void		 pairing_touch(struct pair_device *, const struct pair_client *,
-		    uint64_t now_ms);
+void		 pairing_touch(struct pair_device *,
+		    const struct pair_client *, uint64_t now_ms);
 
 #endif /* CG_AUTHD_H */

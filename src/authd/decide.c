@@ -28,10 +28,10 @@
 #define BROWSER_ORIGIN_PREFIX	"browser-origin:"
 /* The reference's key when an Origin cannot be parsed. */
 #define BROWSER_ORIGIN_FALLBACK	"198.18.0.1"
-#define SUBJECT_MAX		(sizeof(BROWSER_ORIGIN_PREFIX) + AUTH_MAX_FIELD)
+#define SUBJECT_MAX	(sizeof(BROWSER_ORIGIN_PREFIX) + AUTH_MAX_FIELD)
 
 _Static_assert(sizeof(((struct auth_verdict *)0)->fingerprint) ==
-    FINGERPRINT_LEN, "fingerprint field holds exactly the hex digits");
+    FINGERPRINT_LEN + 1, "the fingerprint field holds the hex and a NUL");
 
 /* What kind of client this is (protocol.md §4.2, §7.2). */
 struct facts {
@@ -39,8 +39,8 @@ struct facts {
 	const char	*role_name;
 	uint64_t	 scopes;	/* requested, known names only */
 	int		 local, has_origin, has_device;
-	int		 ui;		/* control UI or TUI: isControlUi */
-	int		 browser_ui;	/* control UI or browser copilot */
+	int		 ui;		/* control UI or TUI */
+	int		 browser_ui;	/* control UI or copilot */
 	int		 webchat, native_ui, backend, cli;
 };
 
@@ -62,7 +62,7 @@ struct attempt {
 	uint32_t		 reason;	/* why not auth_ok */
 	uint64_t		 retry_after;
 	int			 pending_shared; /* deferred failure */
-	struct auth_str		 devtok;	/* device-token candidate */
+	struct auth_str		 devtok;	/* device token tried */
 	int			 devtok_explicit;
 	uint64_t		 issuer_gen;
 	uint8_t			 pk[32];
@@ -236,8 +236,8 @@ unauthorized(struct attempt *at)
 	if ((at->reason == AUTH_R_TOKEN_MISMATCH ||
 	    at->reason == AUTH_R_PASSWORD_MISMATCH) &&
 	    authd_secret_configured(at->a))
-		memcpy(v->fingerprint, authd_fingerprint(at->a),
-		    sizeof(v->fingerprint));
+		snprintf(v->fingerprint, sizeof(v->fingerprint), "%s",
+		    authd_fingerprint(at->a));
 }
 
 static void
@@ -486,9 +486,11 @@ silent_allowed(const struct attempt *at, uint32_t why)
 static int
 meta_eq(const char *pinned, struct auth_str claimed)
 {
-	struct auth_str	p = { pinned, pinned != NULL ? strlen(pinned) : 0 };
+	struct auth_str	p = { pinned, 0 };
 	size_t		i;
 
+	if (pinned != NULL)
+		p.len = strlen(pinned);
 	p = authd_trim(p);
 	claimed = authd_trim(claimed);
 	if (p.len == 0)
@@ -539,8 +541,10 @@ require_pairing(struct attempt *at, uint32_t why,
 	struct pair_pending	*e;
 	struct pair_result	 res;
 	struct auth_verdict	*v = at->v;
-	int			 silent;
+	char			 rid[REQUEST_ID_LEN + 1];
+	int			 silent, approved = 0;
 
+	/* A paired device never gets a non-operator role silently. */
 	silent = !(existing != NULL && at->f.role != PAIR_ROLE_OPERATOR) &&
 	    silent_allowed(at, why);
 	client_facts(at, &c);
@@ -548,18 +552,20 @@ require_pairing(struct attempt *at, uint32_t why,
 		fail_internal(at);
 		return -1;
 	}
-	snprintf(v->request_id, sizeof(v->request_id), "%s", e->request_id);
-	if (silent && pairing_approve_via(at->p, e->request_id,
-	    PAIR_CALLER_ANY, PAIR_VIA_SILENT, at->now, &res) == PAIR_OK)
+	memcpy(rid, e->request_id, sizeof(rid));
+	if (silent && pairing_approve_via(at->p, rid, PAIR_CALLER_ANY,
+	    PAIR_VIA_SILENT, at->now, &res) == PAIR_OK) {
+		approved = 1;	/* the request is gone */
 		v->flags |= VERDICT_F_SILENT_PAIRED;
-	if (access_ok(at, pairing_lookup(at->p, at->device_id))) {
-		memset(v->request_id, 0, sizeof(v->request_id));
-		return 0;
 	}
+	if (access_ok(at, pairing_lookup(at->p, at->device_id)))
+		return 0;
 	deny(at, AUTH_R_PAIRING_REQUIRED);
 	v->pairing_reason = why;
 	v->flags &= ~VERDICT_F_SILENT_PAIRED;
 	v->scopes = at->f.scopes;
+	if (!approved)
+		memcpy(v->request_id, rid, sizeof(rid));
 	return -1;
 }
 
@@ -665,7 +671,7 @@ authd_decide(struct authd *a, const struct auth_req *r, uint64_t now,
 	at.v = v;
 	at.mode = authd_mode(a);
 	if (facts_init(&at.f, r) != 0)
-		return;		/* the worker admits operator/node only */
+		return;		/* the worker admits operator, node */
 	snprintf(v->role, sizeof(v->role), "%s", at.f.role_name);
 
 	select_limiter(&at);

@@ -226,6 +226,7 @@ device_verify(const struct auth_req *r, const char *role, uint64_t now,
 	    NULL) != 0)
 		return AUTH_R_DEVICE_SIG_INVALID;
 	if ((rc = verify_payloads(r, role, sig, pk)) != 1)
-		return rc == -1 ? AUTH_R_UNAVAILABLE : AUTH_R_DEVICE_SIG_INVALID;
+		return rc == -1 ? AUTH_R_UNAVAILABLE :
+		    AUTH_R_DEVICE_SIG_INVALID;
 	return AUTH_R_NONE;
 }

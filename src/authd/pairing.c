@@ -88,7 +88,7 @@ pair_scopes_allow(uint32_t role, uint64_t requested, uint64_t allowed)
 	int	s;
 
 	if (role != PAIR_ROLE_OPERATOR)
-		return requested == 0;	/* node.* scopes are not modelled */
+		return requested == 0;	/* node.* is not modelled */
 	for (s = 0; s < SCOPE_COUNT; s++)
 		if ((requested & SCOPE_BIT(s)) &&
 		    !scope_satisfied(allowed, (enum cg_scope)s))

@@ -55,6 +55,7 @@ rl_key(const struct rl *rl, const char *scope, const char *subject,
 	    strlen(scope) + 1);
 	crypto_generichash_update(&st, (const unsigned char *)subject, slen);
 	crypto_generichash_final(&st, out, RL_KEYLEN);
+	sodium_memzero(&st, sizeof(st));
 }
 
 static size_t

@@ -25,7 +25,8 @@
 #define RL_DEFAULT_WINDOW_MS	60000
 #define RL_DEFAULT_LOCKOUT_MS	300000
 #define RL_DEFAULT_MAX_ENTRIES	10000
-#define RL_MAX_HISTORY		64	/* max_attempts is clamped to this */
+/* max_attempts is clamped to this. */
+#define RL_MAX_HISTORY		64
 #define RL_DELAY_BASE_MS	250
 #define RL_DELAY_MAX_MS		5000
 /* History kept for exempt keys: enough to reach the delay cap. */
@@ -58,8 +59,8 @@ void		 rl_set_policy(struct rl *, const struct rl_policy *);
  * 0 if an attempt may be evaluated; -1 if the key is locked, with the
  * remaining lockout in *retry_after_ms.  `local': the peer is local.
  */
-int		 rl_check(struct rl *, const char *scope, const char *subject,
-		    size_t slen, int local, uint64_t now_ms,
+int		 rl_check(struct rl *, const char *scope,
+		    const char *subject, size_t slen, int local, uint64_t now_ms,
 		    uint64_t *retry_after_ms);
 /*
  * Record one wrong credential.  Returns the delay the answer should
@@ -70,8 +71,8 @@ uint32_t	 rl_record_failure(struct rl *, const char *scope,
 		    const char *subject, size_t slen, int local,
 		    uint64_t now_ms);
 /* Forget a key (after a success). */
-void		 rl_reset(struct rl *, const char *scope, const char *subject,
-		    size_t slen);
+void		 rl_reset(struct rl *, const char *scope,
+		    const char *subject, size_t slen);
 size_t		 rl_size(const struct rl *);
 
 #endif /* CG_RATELIMIT_H */

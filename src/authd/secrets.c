@@ -26,7 +26,7 @@ struct authd_secret {
 };
 
 struct authd {
-	struct authd_keys	*keys;		/* sodium_malloc, read-only */
+	struct authd_keys	*keys;		/* sodium_malloc'd, RO */
 	uint32_t		 mode;		/* enum cg_auth_mode */
 	struct authd_secret	 token, password;
 	struct rl		*rl, *rl_browser;

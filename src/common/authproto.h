@@ -149,7 +149,7 @@ struct auth_verdict {
 	char		device_id[68];
 	char		device_token[48];
 	char		request_id[40];	/* pairing request */
-	char		fingerprint[16]; /* of the shared secret compared */
+	char		fingerprint[17]; /* of the shared secret, NUL-ended */
 };
 
 #endif /* CG_AUTHPROTO_H */

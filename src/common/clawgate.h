@@ -10,6 +10,7 @@
 #define CG_PROTOCOL		4
 #define CG_MIN_PROTOCOL		4
 #define CG_MIN_PROBE_PROTOCOL	3
+#define CG_MIN_NODE_PROTOCOL	3
 #define CG_DEFAULT_PORT		18789
 
 /* Exit codes (sysexits(3) where one fits). */

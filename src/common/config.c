@@ -12,7 +12,6 @@
 #include <sys/types.h>
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -37,6 +36,16 @@
 #endif
 
 #define SECRET_MIN_LEN	24	/* shorter ones get a warning */
+
+/*
+ * ASCII classes: <ctype.h> follows the locale, and a byte that a
+ * Latin-1 locale calls a letter must not slip into an origin.
+ */
+#define IS_SPACE(c)	((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+#define IS_ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || \
+			    ((c) >= 'A' && (c) <= 'Z'))
+#define IS_DIGIT(c)	((c) >= '0' && (c) <= '9')
+#define TO_LOWER(c)	((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' + 'a' : (c))
 
 /* What one load knows besides the candidate config. */
 struct ctx {
@@ -75,20 +84,7 @@ static int	file_err(struct cg_config_error *, const char *,
 static int	check_err(struct cg_config_error *, const struct cg_config *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 
-/* --- defaults --------------------------------------------------------- */
-
-static void
-home_dir(char *buf, size_t size)
-{
-	const char	*h = getenv("HOME");
-	struct passwd	*pw;
-
-	if ((h == NULL || h[0] != '/') && (pw = getpwuid(geteuid())) != NULL)
-		h = pw->pw_dir;
-	if (h == NULL || h[0] != '/' ||
-	    (size_t)snprintf(buf, size, "%s", h) >= size)
-		buf[0] = '\0';
-}
+/* --- defaults ----------------------------------------------------- */
 
 /* dst = a + b, or "" when it does not fit or `a' is not absolute. */
 static void
@@ -102,7 +98,8 @@ path_join(char *dst, size_t size, const char *a, const char *b)
 void
 config_defaults(struct cg_config *c)
 {
-	char	home[PATH_MAX];
+	const char	*home;
+	struct passwd	*pw;
 
 	memset(c, 0, sizeof(*c));
 	c->port = CG_DEFAULT_PORT;
@@ -129,7 +126,10 @@ config_defaults(struct cg_config *c)
 	path_join(c->state_dir, sizeof(c->state_dir), getenv("XDG_STATE_HOME"),
 	    "/clawgate");
 	if (c->state_dir[0] == '\0') {
-		home_dir(home, sizeof(home));
+		home = getenv("HOME");
+		if ((home == NULL || home[0] != '/') &&
+		    (pw = getpwuid(geteuid())) != NULL)
+			home = pw->pw_dir;
 		path_join(c->state_dir, sizeof(c->state_dir), home,
 		    "/.local/state/clawgate");
 	}
@@ -139,7 +139,7 @@ config_defaults(struct cg_config *c)
 		path_join(c->run_dir, sizeof(c->run_dir), c->state_dir, "/run");
 }
 
-/* --- errors and warnings ----------------------------------------------- */
+/* --- errors and warnings ------------------------------------------ */
 
 /*
  * Copy `s' for a message: printable ASCII kept, the rest as \xHH, cut
@@ -279,11 +279,12 @@ type_err(struct ctx *x, const char *path, const json_t *v, const char *want)
 	    want, type_name(v), hint);
 }
 
-/* --- typed getters ------------------------------------------------------ */
+/* --- typed getters ------------------------------------------------ */
 
 static int
 get_string(struct ctx *x, const char *path, const json_t *v, const char **s)
 {
+	*s = "";
 	if (!json_is_string(v))
 		return type_err(x, path, v, "a string");
 	*s = json_string_value(v);
@@ -342,7 +343,7 @@ get_field(struct ctx *x, const char *path, const json_t *v, char *dst,
 	return 0;
 }
 
-/* --- gateway.* ----------------------------------------------------------- */
+/* --- gateway.* ---------------------------------------------------- */
 
 static int
 k_ignore(struct ctx *x, const char *path, json_t *v)
@@ -452,7 +453,7 @@ k_custom_host(struct ctx *x, const char *path, json_t *v)
 	    "are not resolved)", path, safe(b, sizeof(b), s));
 }
 
-/* --- gateway.auth.* ---------------------------------------------------- */
+/* --- gateway.auth.* ----------------------------------------------- */
 
 static int
 k_auth_mode(struct ctx *x, const char *path, json_t *v)
@@ -494,9 +495,22 @@ static int
 is_blank(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if (!isspace((unsigned char)*s))
+		if (!IS_SPACE(*s))
 			return 0;
 	return 1;
+}
+
+/* Is `s', without surrounding white space, `w' in any case? */
+static int
+is_word(const char *s, const char *w)
+{
+	size_t	n = strlen(w);
+
+	while (IS_SPACE(*s))
+		s++;
+	if (strncasecmp(s, w, n) != 0)
+		return 0;
+	return is_blank(s + n);
 }
 
 /*
@@ -514,7 +528,7 @@ check_secret(struct ctx *x, const char *path, const json_t *v,
 
 	if (is_blank(s))
 		return errat(x, l, "%s: value is blank; %s", path, fix);
-	if (strcasecmp(s, "undefined") == 0 || strcasecmp(s, "null") == 0)
+	if (is_word(s, "undefined") || is_word(s, "null"))
 		return errat(x, l, "%s: value is a placeholder that a template "
 		    "or script left behind; %s", path, fix);
 	for (i = 0; placeholders[i] != NULL; i++)
@@ -528,7 +542,7 @@ check_secret(struct ctx *x, const char *path, const json_t *v,
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return errat(x, l, "%s: value contains a control "
 			    "character (a stray newline?); remove it", path);
-	if (isspace((unsigned char)s[0]) || isspace((unsigned char)s[len - 1]))
+	if (IS_SPACE(s[0]) || IS_SPACE(s[len - 1]))
 		return errat(x, l, "%s: value starts or ends with a space; "
 		    "remove it (clients would not send it)", path);
 	if (len < SECRET_MIN_LEN)
@@ -654,7 +668,7 @@ k_auth(struct ctx *x, const char *path, json_t *v)
 	return walk(x, path, v, auth_keys);
 }
 
-/* --- address lists -------------------------------------------------------- */
+/* --- address lists ------------------------------------------------ */
 
 static int
 get_cidrs(struct ctx *x, const char *path, json_t *v, struct cg_cidr *out,
@@ -666,7 +680,8 @@ get_cidrs(struct ctx *x, const char *path, json_t *v, struct cg_cidr *out,
 	size_t		 i;
 
 	if (!json_is_array(v))
-		return type_err(x, path, v, "an array of IP addresses or CIDRs");
+		return type_err(x, path, v,
+		    "an array of IP addresses or CIDRs");
 	if (json_array_size(v) > CFG_MAX_CIDRS)
 		return errat(x, loc_value(x, path), "%s: %zu entries; at most "
 		    "%d are allowed (use wider CIDRs)", path,
@@ -676,8 +691,8 @@ get_cidrs(struct ctx *x, const char *path, json_t *v, struct cg_cidr *out,
 		if (get_string(x, ep, e, &s) == -1)
 			return -1;
 		if (cidr_parse(s, &out[i]) == -1)
-			return errat(x, loc_value(x, ep), "%s: \"%s\" is not an "
-			    "IP address or CIDR; write e.g. \"172.17.0.1\", "
+			return errat(x, loc_value(x, ep), "%s: \"%s\" is not "
+			    "an IP address or CIDR; write e.g. \"172.17.0.1\", "
 			    "\"10.0.0.0/8\" or \"fd00::/8\"", ep,
 			    safe(b, sizeof(b), s));
 	}
@@ -698,7 +713,7 @@ k_trusted_proxies(struct ctx *x, const char *path, json_t *v)
 	    &x->c->ntrusted_proxies);
 }
 
-/* --- gateway.controlUi.* -------------------------------------------------- */
+/* --- gateway.controlUi.* ------------------------------------------ */
 
 static int
 k_ui_enabled(struct ctx *x, const char *path, json_t *v)
@@ -772,9 +787,9 @@ origin_normalize(const char *s, char *out, size_t size)
 		cg_strlcpy(out, s, size);
 		return NULL;
 	}
-	if (!isalpha((unsigned char)s[0]))
+	if (!IS_ALPHA(s[0]))
 		return "it must look like \"https://host[:port]\"";
-	for (p = s; isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+	for (p = s; IS_ALPHA(*p) || IS_DIGIT(*p) || *p == '+' || *p == '-' ||
 	    *p == '.'; p++)
 		;
 	if (strncmp(p, "://", 3) != 0)
@@ -805,14 +820,16 @@ origin_normalize(const char *s, char *out, size_t size)
 			    "'/')" : "the port must be 1-65535";
 	} else if (*hend == '@' || strchr(hend, '@') != NULL)
 		return "an origin has no user name";
-	else if (*hend != '\0')
+	else if (*hend == '/' || *hend == '?' || *hend == '#')
 		return "an origin has no path, query or fragment; remove it "
 		    "(and any trailing '/')";
+	else if (*hend != '\0')
+		return "the host has invalid characters";
 	n = (size_t)(hend - s);
 	if (n >= size)
 		return "it is too long";
 	for (i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)s[i]);
+		out[i] = (char)TO_LOWER(s[i]);
 	out[n] = '\0';
 	if (port != NULL && !((pn == 80 && strncmp(out, "http:", 5) == 0) ||
 	    (pn == 443 && strncmp(out, "https:", 6) == 0))) {
@@ -844,8 +861,8 @@ k_origins(struct ctx *x, const char *path, json_t *v)
 		why = origin_normalize(s, c->allowed_origins[i],
 		    sizeof(c->allowed_origins[i]));
 		if (why != NULL)
-			return errat(x, loc_value(x, ep), "%s: \"%s\" is not an "
-			    "origin: %s", ep, safe(b, sizeof(b), s), why);
+			return errat(x, loc_value(x, ep), "%s: \"%s\" is not "
+			    "an origin: %s", ep, safe(b, sizeof(b), s), why);
 		if (strcmp(s, "*") == 0)
 			warnat(x, loc_value(x, ep), "%s is \"*\": any web page "
 			    "may open a WebSocket to this gateway (it still "
@@ -899,9 +916,9 @@ k_remote(struct ctx *x, const char *path, json_t *v)
 	k = json_object_iter_key(it);
 	if (strcmp(k, "token") == 0 || strcmp(k, "password") == 0) {
 		snprintf(sub, sizeof(sub), "%s.%s", path, k);
-		return errat(x, loc_member(x, path, k), "%s is the CLI's client "
-		    "credential for reaching a remote gateway; it does not "
-		    "configure this gateway's auth. %s", sub,
+		return errat(x, loc_member(x, path, k), "%s is the CLI's "
+		    "client credential for reaching a remote gateway; it does "
+		    "not configure this gateway's auth. %s", sub,
 		    k[0] == 't' ? "Set gateway.auth.token (or leave it unset "
 		    "and clawgate generates and persists one)." :
 		    "Set gateway.auth.password and gateway.auth.mode "
@@ -956,7 +973,7 @@ k_gateway(struct ctx *x, const char *path, json_t *v)
 	return walk(x, path, v, gateway_keys);
 }
 
-/* --- clawgate.* ----------------------------------------------------------- */
+/* --- clawgate.* --------------------------------------------------- */
 
 static int
 k_workers(struct ctx *x, const char *path, json_t *v)
@@ -1071,7 +1088,7 @@ static const struct keydef top_keys[] = {
 	{ NULL, NULL, NULL, 0 }
 };
 
-/* --- the walk ---------------------------------------------------------- */
+/* --- the walk ----------------------------------------------------- */
 
 /* Edit distance, for "did you mean"; small bounded inputs only. */
 static size_t
@@ -1088,8 +1105,8 @@ distance(const char *a, const char *b)
 		row[0] = i;
 		for (j = 1; j <= lb; j++) {
 			tmp = row[j];
-			row[j] = prev + (tolower((unsigned char)a[i - 1]) !=
-			    tolower((unsigned char)b[j - 1]));
+			row[j] = prev + (TO_LOWER(a[i - 1]) !=
+			    TO_LOWER(b[j - 1]));
 			if (row[j - 1] + 1 < row[j])
 				row[j] = row[j - 1] + 1;
 			if (tmp + 1 < row[j])
@@ -1171,7 +1188,7 @@ walk(struct ctx *x, const char *path, json_t *obj, const struct keydef *tab)
 	return 0;
 }
 
-/* --- whole-file checks ---------------------------------------------------- */
+/* --- whole-file checks -------------------------------------------- */
 
 static int
 check_bind(struct ctx *x)
@@ -1184,67 +1201,69 @@ check_bind(struct ctx *x)
 		    "IPv4 address to listen on");
 	if (c->bind != BIND_CUSTOM && x->have_host)
 		return errat(x, loc_key(x, "gateway.customBindHost"),
-		    "gateway.customBindHost is set but gateway.bind is \"%s\"%s;"
-		    " set gateway.bind to \"custom\" or remove "
+		    "gateway.customBindHost is set but gateway.bind is "
+		    "\"%s\"%s; set gateway.bind to \"custom\" or remove "
 		    "gateway.customBindHost", c->bind == BIND_LAN ? "lan" :
 		    "loopback", x->have_bind ? "" : " (the default)");
 	return 0;
 }
 
+#define P_MODE		"gateway.auth.mode"
+#define P_TOKEN		"gateway.auth.token"
+#define P_PASSWORD	"gateway.auth.password"
+
+/*
+ * The secrets must fit the mode: with the mode unset, at most one of
+ * them (which then picks the mode, as in OpenClaw); with it set, only
+ * the one the mode uses, never one that would sit there ignored.
+ */
 static int
 check_auth(struct ctx *x)
 {
 	struct cg_config *c = x->c;
-	int		 tok = c->auth_token != NULL, pw = c->auth_password != NULL;
-	const char	*tp = "gateway.auth.token", *pp = "gateway.auth.password";
-	const char	*mp = "gateway.auth.mode";
+	int		 tok = c->auth_token != NULL;
+	int		 pw = c->auth_password != NULL;
+	int		 have_used, have_other;
+	const char	*mode, *used, *other, *other_mode;
 
-	if (!c->auth_mode_set) {
-		if (tok && pw)
-			return errat(x, loc_later(x, tp, pp), "gateway.auth.token "
-			    "and gateway.auth.password are both set; set "
-			    "gateway.auth.mode to token or password (and remove "
-			    "the other secret)");
-		/* OpenClaw's inference: a password alone means password. */
-		c->auth_mode = pw ? AUTHMODE_PASSWORD : AUTHMODE_TOKEN;
-		return 0;
-	}
-	switch (c->auth_mode) {
-	case AUTHMODE_TOKEN:
-		if (pw && !tok)
-			return errat(x, loc_later(x, mp, pp), "gateway.auth.mode "
-			    "is token but only gateway.auth.password is set; "
-			    "move the secret to gateway.auth.token, or set "
-			    "gateway.auth.mode to password");
-		if (pw)
-			return errat(x, loc_later(x, mp, pp), "gateway.auth."
-			    "password is set but gateway.auth.mode is token, so "
-			    "it would be ignored; remove it");
-		break;
-	case AUTHMODE_PASSWORD:
-		if (tok && !pw)
-			return errat(x, loc_later(x, mp, tp), "gateway.auth.mode "
-			    "is password but only gateway.auth.token is set; "
-			    "move the secret to gateway.auth.password, or set "
-			    "gateway.auth.mode to token");
-		if (tok)
-			return errat(x, loc_later(x, mp, tp), "gateway.auth.token "
-			    "is set but gateway.auth.mode is password, so it "
-			    "would be ignored; remove it");
-		break;
-	case AUTHMODE_NONE:
-		if (tok || pw)
-			return errat(x, loc_later(x, mp, tok ? tp : pp),
-			    "gateway.auth.mode is none but %s is set; remove the "
-			    "secret, or set gateway.auth.mode to %s",
-			    tok ? tp : pp, tok ? "token" : "password");
-		break;
-	}
-	if (c->allow_no_auth_on_network && c->auth_mode != AUTHMODE_NONE)
+	if (c->allow_no_auth_on_network && (!c->auth_mode_set ||
+	    c->auth_mode != AUTHMODE_NONE))
 		warnat(x, loc_key(x, "gateway.auth."
 		    "dangerouslyAllowNoAuthOnNetwork"), "gateway.auth."
 		    "dangerouslyAllowNoAuthOnNetwork has no effect unless "
-		    "gateway.auth.mode is none; remove it");
+		    P_MODE " is none; remove it");
+	if (!c->auth_mode_set) {
+		if (tok && pw)
+			return errat(x, loc_later(x, P_TOKEN, P_PASSWORD),
+			    P_TOKEN " and " P_PASSWORD " are both set; set "
+			    P_MODE " to token or password (and remove the "
+			    "other secret)");
+		c->auth_mode = pw ? AUTHMODE_PASSWORD : AUTHMODE_TOKEN;
+		return 0;
+	}
+	if (c->auth_mode == AUTHMODE_NONE) {
+		if (!tok && !pw)
+			return 0;
+		return errat(x, loc_later(x, P_MODE, tok ? P_TOKEN :
+		    P_PASSWORD), P_MODE " is none but %s is set; remove the "
+		    "secret, or set " P_MODE " to %s", tok ? P_TOKEN :
+		    P_PASSWORD, tok ? "token" : "password");
+	}
+	if (c->auth_mode == AUTHMODE_TOKEN) {
+		mode = "token", used = P_TOKEN, have_used = tok;
+		other = P_PASSWORD, other_mode = "password", have_other = pw;
+	} else {
+		mode = "password", used = P_PASSWORD, have_used = pw;
+		other = P_TOKEN, other_mode = "token", have_other = tok;
+	}
+	if (have_other && !have_used)
+		return errat(x, loc_later(x, P_MODE, other), P_MODE " is %s "
+		    "but only %s is set; move the secret to %s, or set "
+		    P_MODE " to %s", mode, other, used, other_mode);
+	if (have_other)
+		return errat(x, loc_later(x, P_MODE, other), "%s is set but "
+		    P_MODE " is %s, so it would be ignored; remove it", other,
+		    mode);
 	return 0;
 }
 
@@ -1258,7 +1277,7 @@ check_users(struct ctx *x)
 	    "differ, or the workers could read authd's secrets", x->c->user);
 }
 
-/* --- loading -------------------------------------------------------------- */
+/* --- loading ------------------------------------------------------ */
 
 static void
 secret_free(char **s)
@@ -1407,7 +1426,7 @@ config_load_file(struct cg_config *c, const char *path,
 	return rv;
 }
 
-/* --- after flags and environment ------------------------------------------- */
+/* --- after flags and environment ---------------------------------- */
 
 static int
 is_network_bind(const struct cg_config *c)
@@ -1460,9 +1479,9 @@ config_check(const struct cg_config *c, struct cg_config_error *err)
 			    "real origins", bind);
 		if (!c->allow_no_auth_on_network)
 			return check_err(err, c, "refusing auth mode none on "
-			    "the network bind \"%s\": anyone who can reach port "
-			    "%d could control this gateway. Use token auth "
-			    "(leave gateway.auth.token unset and clawgate "
+			    "the network bind \"%s\": anyone who can reach "
+			    "port %d could control this gateway. Use token "
+			    "auth (leave gateway.auth.token unset and clawgate "
 			    "generates one), bind to loopback, or set gateway."
 			    "auth.dangerouslyAllowNoAuthOnNetwork to true if "
 			    "something else guards the port", bind, c->port);
@@ -1481,7 +1500,7 @@ config_free(struct cg_config *c)
 	secret_free(&c->auth_password);
 }
 
-/* --- CIDRs ------------------------------------------------------------------ */
+/* --- CIDRs -------------------------------------------------------- */
 
 int
 cidr_parse(const char *s, struct cg_cidr *out)
@@ -1508,7 +1527,7 @@ cidr_parse(const char *s, struct cg_cidr *out)
 	prefix = max;
 	if (slash != NULL) {
 		/* Digits only: no sign, space or leading zero. */
-		if (!isdigit((unsigned char)slash[1]) ||
+		if (!IS_DIGIT(slash[1]) ||
 		    (slash[1] == '0' && slash[2] != '\0'))
 			return -1;
 		errno = 0;
@@ -1522,7 +1541,8 @@ cidr_parse(const char *s, struct cg_cidr *out)
 		if (i * 8 >= prefix)
 			out->addr[i] = 0;
 		else if (i * 8 + 8 > prefix)
-			out->addr[i] &= (uint8_t)(0xff << (8 - (prefix - i * 8)));
+			out->addr[i] &= (uint8_t)(0xff <<
+			    (8 - (prefix - i * 8)));
 	}
 	return 0;
 }

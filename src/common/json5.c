@@ -64,7 +64,7 @@ wipe_free(void *p, size_t len)
 	free(p);
 }
 
-/* --- cursor -------------------------------------------------------- */
+/* --- cursor ------------------------------------------------------- */
 
 static struct json5_loc
 here(const struct parser *p)
@@ -173,7 +173,7 @@ adv(struct parser *p)
 		p->col++;
 }
 
-/* --- errors --------------------------------------------------------- */
+/* --- errors ------------------------------------------------------- */
 
 static int
 perr(struct parser *p, struct json5_loc loc, const char *fmt, ...)
@@ -207,7 +207,7 @@ what(const struct parser *p, char *buf, size_t size)
 	return buf;
 }
 
-/* --- the first pass: size, NUL, UTF-8 -------------------------------- */
+/* --- the first pass: size, NUL, UTF-8 ----------------------------- */
 
 static int
 check_input(struct parser *p)
@@ -238,7 +238,7 @@ check_input(struct parser *p)
 	return 0;
 }
 
-/* --- whitespace and comments ----------------------------------------- */
+/* --- whitespace and comments -------------------------------------- */
 
 static int
 is_space(uint32_t cp)
@@ -292,7 +292,7 @@ skip_ws(struct parser *p)
 	}
 }
 
-/* --- position map ---------------------------------------------------- */
+/* --- position map ------------------------------------------------- */
 
 static int
 node_new(struct parser *p, int parent, const char *key, size_t index,
@@ -390,7 +390,7 @@ node_child(const struct json5_doc *d, int parent, const char *key,
 	return found;
 }
 
-/* --- strings ------------------------------------------------------- */
+/* --- strings ------------------------------------------------------ */
 
 static size_t
 utf8_put(unsigned char *o, uint32_t cp)
@@ -460,8 +460,8 @@ read_u_escape(struct parser *p, struct json5_loc at, uint32_t *cp)
 	if (*cp < 0xd800 || *cp > 0xdbff)
 		return 0;
 	if (peek(p) != '\\' || peek_at(p, 1) != 'u')
-		return perr(p, at, "lone UTF-16 high surrogate \\u%04X; it must "
-		    "be followed by a low surrogate \\uDC00-\\uDFFF",
+		return perr(p, at, "lone UTF-16 high surrogate \\u%04X; it "
+		    "must be followed by a low surrogate \\uDC00-\\uDFFF",
 		    (unsigned)*cp);
 	adv(p);
 	adv(p);
@@ -480,7 +480,7 @@ static int
 read_escape(struct parser *p, struct json5_loc start, size_t *o)
 {
 	struct json5_loc at = here(p);
-	uint32_t	 cp;
+	uint32_t	 cp = 0;
 	size_t		 n;
 	int		 c;
 
@@ -581,7 +581,7 @@ parse_string(struct parser *p)
 	return 0;
 }
 
-/* --- ${VAR} substitution -------------------------------------------- */
+/* --- ${VAR} substitution ------------------------------------------ */
 
 struct sbuf {
 	char	*s;
@@ -737,7 +737,7 @@ string_value(struct parser *p, int node, json_t **out)
 	return V_OK;
 }
 
-/* --- numbers ------------------------------------------------------- */
+/* --- numbers ------------------------------------------------------ */
 
 static int
 is_digit(int c)
@@ -876,7 +876,7 @@ number_value(struct parser *p, json_t **out)
 	return V_OK;
 }
 
-/* --- words: true, false, null, and mistakes ------------------------ */
+/* --- words: true, false, null, and mistakes ----------------------- */
 
 static int
 is_ident(int c, int first)
@@ -912,7 +912,7 @@ word_value(struct parser *p, json_t **out)
 	return V_OK;
 }
 
-/* --- objects and arrays -------------------------------------------- */
+/* --- objects and arrays ------------------------------------------- */
 
 /* Zero every string in a tree: they may be secrets. */
 static void
@@ -1176,7 +1176,7 @@ parse_value(struct parser *p, int node, json_t **out)
 	return r;
 }
 
-/* --- the document -------------------------------------------------- */
+/* --- the document ------------------------------------------------- */
 
 struct json5_doc *
 json5_parse(const char *text, size_t len, int flags, struct json5_error *err)

@@ -42,7 +42,7 @@ struct client_info {
 	unsigned	nscopes;
 	int		has_device;
 	const char	*auth_kind;	/* none|token|password|device-token */
-	char		req_id[128];	/* the connect request's id */
+	char		req_id[260];	/* the connect request's id */
 };
 
 struct conn {

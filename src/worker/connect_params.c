@@ -163,7 +163,8 @@ js_dot_all(const char *s, size_t len)
 	return 1;
 }
 
-/* A canonical array index ("0".."4294967294"): Object.keys() puts these first. */
+/* A canonical array index ("0".."4294967294"): Object.keys() lists
+ * these first. */
 static int
 js_array_index(const char *s, size_t len, unsigned long long *val)
 {
@@ -330,7 +331,12 @@ json_integral(json_t *v)
 	if (!json_is_real(v))
 		return 0;
 	d = json_real_value(v);
-	return isfinite(d) && d == trunc(d);
+	/* Number.isInteger() without libm: every |d| >= 2^53 is integral. */
+	if (!isfinite(d))
+		return 0;
+	if (d >= MAX_SAFE_INT || d <= -MAX_SAFE_INT)
+		return 1;
+	return d == (double)(long long)d;
 }
 
 static double

@@ -67,7 +67,8 @@ struct vschema {
 /*
  * Validate `v' against `s'.  Returns 0 if valid; otherwise -1 with the
  * reference's error text (e.g. "at /client/id: must be equal to one of
- * the allowed values") in `msg', NUL-terminated.  Never includes values.
+ * the allowed values") in `msg', NUL-terminated (msg may be NULL to
+ * test validity only).  The text never includes a value, only keys.
  */
 int	vschema_check(const struct vschema *s, json_t *v, char *msg,
 	    size_t msglen);

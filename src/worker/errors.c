@@ -148,7 +148,10 @@ verdict_field(const char *f, size_t size, char *out, size_t outlen,
 	return 1;
 }
 
-/* §7.4: requestId is echoed only if it matches ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$. */
+/*
+ * §7.4: requestId is echoed only if it matches
+ * ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$ (verdict_field() checked the rest).
+ */
 static int
 request_id_ok(const char *id)
 {
@@ -320,6 +323,9 @@ pairing_index(uint32_t pr)
 	return pr < sizeof(pairing) / sizeof(pairing[0]) ? pr : PAIR_R_NONE;
 }
 
+/* Callers without client facts get the "other, remote" wording. */
+static const struct err_client no_client;
+
 /* The hint of §4.2, by client class and locality. */
 static const char *
 token_hint(const struct err_client *c)
@@ -354,6 +360,8 @@ err_auth_message(uint32_t reason, uint32_t pairing_reason,
 	const char			*hint;
 	int				 r;
 
+	if (c == NULL)
+		c = &no_client;
 	switch (reason) {
 	case AUTH_R_TOKEN_MISSING:
 		/* The UI wording wins here even for mode "cli" (§4.2). */
@@ -553,6 +561,8 @@ err_auth(const struct auth_verdict *v, const struct err_client *c,
 	const char			*request_id = NULL;
 	json_t				*d = NULL;
 
+	if (c == NULL)
+		c = &no_client;
 	if (v->result == VERDICT_OK) {
 		set_close(cl, 0, NULL);
 		return NULL;

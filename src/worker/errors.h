@@ -68,6 +68,11 @@ void	err_client_init(struct err_client *, const struct connect_params *,
  *     second failure the reference's order hides;
  *   details.expectedFingerprint = v->fingerprint on token/password
  *     mismatch, when authd sent one (non-secret, [0-9A-Za-z_-] only).
+ * Fields of `v' are fixed-size and need not be NUL-terminated; device_id,
+ * role, request_id are echoed only if made of safe characters (request_id
+ * only if it matches §7.4's pattern).  `c' NULL: "other", remote.
+ * requestedScopes comes from c->scopes (trimmed, empty ones dropped, the
+ * key omitted when none are left).
  */
 json_t	*err_auth(const struct auth_verdict *v, const struct err_client *c,
 	    struct err_close *cl);

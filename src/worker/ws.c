@@ -180,12 +180,20 @@ log_unauthorized(struct conn *c, const struct auth_verdict *v)
 }
 
 static void
-deny(struct conn *c, const struct auth_verdict *v)
+deny(struct conn *c, const struct auth_verdict *verdict)
 {
+	struct auth_verdict	 vv = *verdict, *v = &vv;
 	struct err_client	 ec;
 	struct err_close	 cl;
 	json_t			*e;
 
+	/*
+	 * The expected secret's fingerprint helps an operator on this host
+	 * compare tokens; for a remote peer it would be an offline oracle
+	 * for weak secrets, so only local peers see it.
+	 */
+	if (!c->local)
+		memset(v->fingerprint, 0, sizeof(v->fingerprint));
 	memset(&cl, 0, sizeof(cl));
 	client_err_view(c, &ec);
 	log_unauthorized(c, v);
@@ -259,7 +267,8 @@ handle_open_frame(struct worker *w, struct conn *c, const char *text,
 	char		 msg[VS_MSG_MAX];
 	const char	*id;
 
-	frame = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* Duplicate keys: last one wins, as in the reference. */
+	frame = json_loadb(text, len, 0, &jerr);
 	if (frame == NULL) {
 		conn_log(c, "parse/handle error", "error=%s", jerr.text);
 		return;

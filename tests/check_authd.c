@@ -1,0 +1,1884 @@
+/*
+ * check_authd.c: authd's decision core against the reference's recorded
+ * behaviour (protocol.md §2.5, §5-§7, §10; peer transcripts 01-05, 09).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <sodium.h>
+
+#include "authd.h"
+#include "authproto.h"
+#include "config.h"
+#include "fingerprint.h"
+#include "ratelimit.h"
+#include "scopes.h"
+
+#define NOW	1795342016742ULL
+#define NONCE	"3cabda82-4782-4df7-a1fe-1b4d291960da"
+#define TOKEN	"abc123"
+#define PASSWORD "p@ss&w0rd#"
+#define REMOTE	"10.200.77.2"
+#define S(x)	((struct auth_str){ (x), strlen(x) })
+#define RW	(SCOPE_BIT(SCOPE_READ) | SCOPE_BIT(SCOPE_WRITE))
+
+static struct authd	*A;
+
+/* A test device: an Ed25519 key from a one-byte seed. */
+struct tdev {
+	uint8_t	pk[32], sk[64];
+	char	id[DEVICE_ID_LEN + 1];
+	char	pub[64];
+	char	sig[128];
+};
+
+static void
+tdev_init(struct tdev *d, uint8_t seedbyte)
+{
+	uint8_t	seed[32];
+
+	memset(d, 0, sizeof(*d));
+	memset(seed, seedbyte, sizeof(seed));
+	crypto_sign_seed_keypair(d->pk, d->sk, seed);
+	device_id_from_key(d->pk, d->id);
+	sodium_bin2base64(d->pub, sizeof(d->pub), d->pk, 32,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static const char *
+role_of(const struct auth_req *r)
+{
+	return r->role.p != NULL && r->role.len == 4 ? "node" : "operator";
+}
+
+/* Attach `d' to `r' and sign the current fields (v3 or v2). */
+static void
+tdev_sign(struct tdev *d, struct auth_req *r, int v3)
+{
+	uint8_t	 sig[64];
+	char	*pl;
+	size_t	 len;
+
+	r->flags |= AUTH_F_HAS_DEVICE;
+	r->dev_id = S(d->id);
+	r->dev_pubkey = S(d->pub);
+	if (r->dev_signed_at == 0)
+		r->dev_signed_at = NOW;
+	if (r->dev_nonce.p == NULL)
+		r->dev_nonce = S(NONCE);
+	pl = device_payload(r, role_of(r), v3, &len);
+	ck_assert_ptr_nonnull(pl);
+	crypto_sign_detached(sig, NULL, (unsigned char *)pl, len, d->sk);
+	free(pl);
+	sodium_bin2base64(d->sig, sizeof(d->sig), sig, sizeof(sig),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	r->dev_sig = S(d->sig);
+}
+
+static void
+req_base(struct auth_req *r, int local)
+{
+	memset(r, 0, sizeof(*r));
+	r->flags = local ? (AUTH_F_LOCAL | AUTH_F_LOOPBACK) : 0;
+	r->peer = S(local ? "127.0.0.1" : REMOTE);
+	r->client_id = S("cli");
+	r->client_mode = S("cli");
+	r->platform = S("linux");
+	r->role = S("operator");
+	r->scopes[0] = S("operator.read");
+	r->scopes[1] = S("operator.write");
+	r->nscopes = 2;
+	r->challenge_nonce = S(NONCE);
+}
+
+static void
+decide(const struct auth_req *r, uint64_t now, struct auth_verdict *v)
+{
+	memset(v, 0xa5, sizeof(*v));	/* authd must write every byte */
+	authd_decide(A, r, now, v);
+}
+
+static void
+setup_token(void)
+{
+	ck_assert_int_eq(sodium_init() >= 0, 1);
+	A = authd_new();
+	ck_assert_ptr_nonnull(A);
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, TOKEN,
+	    strlen(TOKEN), NULL, 0), 0);
+	authd_set_policy(A, NULL);
+}
+
+static void
+setup_password(void)
+{
+	ck_assert_int_eq(sodium_init() >= 0, 1);
+	A = authd_new();
+	ck_assert_ptr_nonnull(A);
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_PASSWORD, NULL, 0,
+	    PASSWORD, strlen(PASSWORD)), 0);
+}
+
+static void
+setup_none(void)
+{
+	ck_assert_int_eq(sodium_init() >= 0, 1);
+	A = authd_new();
+	ck_assert_ptr_nonnull(A);
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_NONE, NULL, 0, NULL,
+	    0), 0);
+}
+
+static void
+teardown(void)
+{
+	authd_free(A);
+	A = NULL;
+}
+
+static void
+assert_deny(const struct auth_verdict *v, uint32_t reason)
+{
+	ck_assert_uint_eq(v->result, VERDICT_DENY);
+	ck_assert_uint_eq(v->reason, reason);
+}
+
+static void
+assert_ok(const struct auth_verdict *v, uint32_t method, uint64_t scopes)
+{
+	ck_assert_uint_eq(v->reason, AUTH_R_NONE);
+	ck_assert_uint_eq(v->result, VERDICT_OK);
+	ck_assert_uint_eq(v->method, method);
+	ck_assert_uint_eq(v->scopes, scopes);
+	ck_assert_str_eq(v->tenant, "default");
+}
+
+/* Pair `d' silently from loopback with the shared token; its token. */
+static void
+pair_local(struct tdev *d, char tok[DEVICE_TOKEN_LEN + 1])
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	ck_assert_uint_eq(strlen(v.device_token), DEVICE_TOKEN_LEN);
+	memcpy(tok, v.device_token, DEVICE_TOKEN_LEN + 1);
+}
+
+/* ---- verdict shape ---------------------------------------------------- */
+
+START_TEST(verdict_fixed_and_zeroed)
+{
+	struct auth_req		r;
+	struct auth_verdict	v, want;
+
+	ck_assert_uint_eq(sizeof(struct auth_verdict), 352);
+	req_base(&r, 1);
+	decide(&r, NOW, &v);
+	memset(&want, 0, sizeof(want));
+	want.result = VERDICT_DENY;
+	want.reason = AUTH_R_DEVICE_IDENTITY_REQUIRED;
+	want.hidden_reason = AUTH_R_TOKEN_MISSING;
+	strcpy(want.tenant, "default");
+	strcpy(want.role, "operator");
+	ck_assert_int_eq(memcmp(&v, &want, sizeof(v)), 0);
+
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	memset(&want, 0, sizeof(want));
+	want.result = VERDICT_OK;
+	want.method = AUTH_M_TOKEN;
+	want.scopes = RW;
+	strcpy(want.principal, "shared");
+	strcpy(want.tenant, "default");
+	strcpy(want.role, "operator");
+	ck_assert_int_eq(memcmp(&v, &want, sizeof(v)), 0);
+}
+END_TEST
+
+START_TEST(null_inputs_are_errors)
+{
+	struct auth_verdict	v;
+
+	memset(&v, 0xff, sizeof(v));
+	authd_decide(A, NULL, NOW, &v);
+	ck_assert_uint_eq(v.result, VERDICT_ERROR);
+	ck_assert_uint_eq(v.reason, AUTH_R_UNAVAILABLE);
+	ck_assert_uint_eq(v.scopes, 0);
+}
+END_TEST
+
+/* ---- shared secret, token mode (transcripts 01, 02, 03) ------------- */
+
+START_TEST(no_auth_no_device_requires_device)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_IDENTITY_REQUIRED);
+	ck_assert_uint_eq(v.hidden_reason, AUTH_R_TOKEN_MISSING);
+	ck_assert_uint_eq(v.delay_ms, 0);
+}
+END_TEST
+
+START_TEST(no_auth_with_device_is_token_missing)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+
+	tdev_init(&d, 1);
+	req_base(&r, 1);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISSING);
+	ck_assert_uint_eq(v.flags, 0);
+	/* Transcript 01 c: auth:{} with blank fields, same answer. */
+	req_base(&r, 1);
+	r.token = S("");
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISSING);
+}
+END_TEST
+
+START_TEST(wrong_token_no_device)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	char			fp[FINGERPRINT_LEN + 1];
+
+	req_base(&r, 1);
+	r.token = S("wrong-token");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	ck_assert_uint_eq(v.flags & VERDICT_F_RETRY_DEVICE_TOKEN, 0);
+	ck_assert_uint_eq(v.delay_ms, 250);
+	secret_fingerprint(TOKEN, strlen(TOKEN), fp);
+	ck_assert_str_eq(v.fingerprint, fp);
+	ck_assert_str_eq(authd_fingerprint(A), fp);
+}
+END_TEST
+
+START_TEST(wrong_token_with_device_can_retry)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+
+	tdev_init(&d, 2);
+	req_base(&r, 1);
+	r.token = S("wrong-token");
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	ck_assert_uint_eq(v.flags & VERDICT_F_RETRY_DEVICE_TOKEN,
+	    VERDICT_F_RETRY_DEVICE_TOKEN);
+	/* An explicit deviceToken, or a password, rules the retry out. */
+	req_base(&r, 1);
+	r.token = S("wrong-token");
+	r.device_token = S("nope");
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+	ck_assert_uint_eq(v.flags & VERDICT_F_RETRY_DEVICE_TOKEN, 0);
+}
+END_TEST
+
+START_TEST(right_token_no_device_local_cli_keeps_scopes)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	ck_assert_str_eq(v.principal, "shared");
+	ck_assert_str_eq(v.role, "operator");
+	ck_assert_uint_eq(v.flags, 0);
+	ck_assert_str_eq(v.device_token, "");
+}
+END_TEST
+
+START_TEST(right_token_no_device_remote_clears_scopes)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 0);
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+	ck_assert_uint_eq(v.flags, VERDICT_F_SCOPES_CLEARED);
+	/* A local probe is not cli/cli: cleared too (§5.7). */
+	req_base(&r, 1);
+	r.client_mode = S("probe");
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+	/* Nothing requested, nothing to clear. */
+	req_base(&r, 0);
+	r.nscopes = 0;
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+	ck_assert_uint_eq(v.flags, 0);
+}
+END_TEST
+
+START_TEST(backend_local_keeps_scopes_remote_clears)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	r.client_id = S("gateway-client");
+	r.client_mode = S("backend");
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	r.flags = 0;
+	r.peer = S(REMOTE);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+	/* An Origin header disqualifies the local exception. */
+	req_base(&r, 1);
+	r.client_id = S("gateway-client");
+	r.client_mode = S("backend");
+	r.flags |= AUTH_F_HAS_ORIGIN;
+	r.origin = S("http://127.0.0.1:18789");
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+}
+END_TEST
+
+START_TEST(trimming_and_either_field_token_mode)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	r.token = S("  \t" TOKEN " \r\n");
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	/* The token in the password field: method is still token. */
+	req_base(&r, 1);
+	r.password = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	/* auth.token first: a wrong token hides a right password. */
+	req_base(&r, 1);
+	r.token = S("wrong");
+	r.password = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	/* ... unless it is blank after trimming. */
+	req_base(&r, 1);
+	r.token = S("   ");
+	r.password = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	/* Control UI: the same secret in both fields. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.password = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	/* Inner whitespace is part of the secret. */
+	req_base(&r, 1);
+	r.token = S("abc 123");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+}
+END_TEST
+
+START_TEST(blank_token_without_device_is_unauthorized)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	/* A present-but-blank field counts as "shared auth sent". */
+	req_base(&r, 1);
+	r.token = S("  ");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISSING);
+	ck_assert_uint_eq(v.hidden_reason, 0);
+}
+END_TEST
+
+START_TEST(ui_without_device)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	r.client_id = S("openclaw-control-ui");
+	r.client_mode = S("webchat");
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_UI_DEVICE_IDENTITY_REQUIRED);
+	/* It wins over a wrong secret, too. */
+	r.token = S("wrong");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_UI_DEVICE_IDENTITY_REQUIRED);
+	req_base(&r, 1);
+	r.client_id = S("openclaw-tui");
+	r.client_mode = S("ui");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_UI_DEVICE_IDENTITY_REQUIRED);
+}
+END_TEST
+
+START_TEST(node_without_device)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	r.role = S("node");
+	r.client_id = S("node-host");
+	r.client_mode = S("node");
+	r.nscopes = 0;
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_IDENTITY_REQUIRED);
+	ck_assert_uint_eq(v.hidden_reason, 0);
+	ck_assert_str_eq(v.role, "node");
+	r.token = S("wrong");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	r.token = (struct auth_str){ NULL, 0 };
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_IDENTITY_REQUIRED);
+	ck_assert_uint_eq(v.hidden_reason, AUTH_R_TOKEN_MISSING);
+}
+END_TEST
+
+START_TEST(unknown_role_denied)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	r.role = S("admin");
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	ck_assert_uint_eq(v.result, VERDICT_DENY);
+	ck_assert_uint_eq(v.scopes, 0);
+	ck_assert_str_eq(v.principal, "");
+}
+END_TEST
+
+START_TEST(token_not_configured)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, "  ", 2, NULL,
+	    0), 0);
+	ck_assert_str_eq(authd_fingerprint(A), "");
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISSING_CONFIG);
+	ck_assert_uint_eq(v.delay_ms, 0);
+	req_base(&r, 1);
+	r.token = S("  ");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISSING_CONFIG);
+}
+END_TEST
+
+START_TEST(secrets_swap_atomically)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	char			big[AUTH_MAX_SECRET + 2];
+
+	ck_assert_int_eq(authd_set_secrets(A, 7, "x", 1, NULL, 0), -1);
+	memset(big, 'a', sizeof(big));
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, big,
+	    sizeof(big), NULL, 0), -1);
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, NULL, 3, NULL,
+	    0), -1);
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	/* A new secret replaces the old one completely. */
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, "new", 3, NULL,
+	    0), 0);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	r.token = S("new");
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+}
+END_TEST
+
+/* ---- password mode (transcript 09) --------------------------------- */
+
+START_TEST(password_mode)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+
+	req_base(&r, 1);
+	r.password = S(PASSWORD);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_PASSWORD, RW);
+	/* The password in auth.token. */
+	req_base(&r, 1);
+	r.token = S(PASSWORD);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_PASSWORD, RW);
+	/* auth.password first in password mode. */
+	req_base(&r, 1);
+	r.token = S("wrong");
+	r.password = S(PASSWORD);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_PASSWORD, RW);
+	req_base(&r, 1);
+	r.token = S(PASSWORD);
+	r.password = S("wrong");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_PASSWORD_MISMATCH);
+	ck_assert_uint_eq(v.flags & VERDICT_F_RETRY_DEVICE_TOKEN, 0);
+	/* e: no auth with a device. */
+	tdev_init(&d, 9);
+	req_base(&r, 1);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_PASSWORD_MISSING);
+	/* f: the old token with a device: password mismatch, no retry. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_PASSWORD_MISMATCH);
+	ck_assert_uint_eq(v.flags & VERDICT_F_RETRY_DEVICE_TOKEN, 0);
+	/* b: right password with a device pairs and issues a token. */
+	req_base(&r, 1);
+	r.password = S(PASSWORD);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_PASSWORD, RW);
+	ck_assert_uint_eq(strlen(v.device_token), DEVICE_TOKEN_LEN);
+	/* No device, no secret: device identity, hiding password_missing. */
+	req_base(&r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_IDENTITY_REQUIRED);
+	ck_assert_uint_eq(v.hidden_reason, AUTH_R_PASSWORD_MISSING);
+}
+END_TEST
+
+/* ---- auth mode none (§5.3) ------------------------------------------- */
+
+START_TEST(mode_none)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+
+	req_base(&r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_IDENTITY_REQUIRED);
+	ck_assert_uint_eq(v.hidden_reason, 0);
+	/* The one device-less exception: local gateway-client/backend. */
+	req_base(&r, 1);
+	r.client_id = S("gateway-client");
+	r.client_mode = S("backend");
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_NONE, RW);
+	ck_assert_str_eq(v.principal, "none");
+	r.flags = 0;
+	r.peer = S(REMOTE);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_IDENTITY_REQUIRED);
+	/* A local cli with a device is silently paired, method none. */
+	tdev_init(&d, 3);
+	req_base(&r, 1);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_NONE, RW);
+	ck_assert_uint_eq(strlen(v.device_token), DEVICE_TOKEN_LEN);
+	ck_assert_uint_eq(v.flags & VERDICT_F_SILENT_PAIRED,
+	    VERDICT_F_SILENT_PAIRED);
+	/* The Control UI skips pairing and gets no token. */
+	tdev_init(&d, 4);
+	req_base(&r, 0);
+	r.client_id = S("openclaw-control-ui");
+	r.client_mode = S("webchat");
+	r.scopes[0] = S("operator.admin");
+	r.nscopes = 1;
+	tdev_sign(&d, &r, 0);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_NONE, SCOPE_BIT(SCOPE_ADMIN));
+	ck_assert_str_eq(v.device_token, "");
+	ck_assert_ptr_null(pairing_get(authd_pairing(A), d.id));
+	/* A remote cli with a device needs approval. */
+	tdev_init(&d, 5);
+	req_base(&r, 0);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_PAIRING_REQUIRED);
+}
+END_TEST
+
+/* ---- processing order: which error wins (§2.5) ---------------------- */
+
+START_TEST(order_device_proof_beats_secret)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+
+	tdev_init(&d, 6);
+	req_base(&r, 1);
+	r.token = S("wrong");
+	tdev_sign(&d, &r, 1);
+	r.dev_sig = S("AAAA");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_SIG_INVALID);
+	/* Missing secret plus a bad proof: the proof error. */
+	req_base(&r, 1);
+	tdev_sign(&d, &r, 1);
+	r.dev_signed_at = NOW - 600000;
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_SIG_EXPIRED);
+}
+END_TEST
+
+START_TEST(order_secret_beats_pairing)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+
+	tdev_init(&d, 7);
+	req_base(&r, 0);
+	r.token = S("wrong");
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	ck_assert_uint_eq(pairing_pending_count(authd_pairing(A), NOW), 0);
+}
+END_TEST
+
+/* ---- §6.4 worked example --------------------------------------------- */
+
+#define V_PUB	"A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg"
+#define V_ID	"56475aa75463474c0285df5dbf2bcab73da651358839e9b77481b2eab107708c"
+#define V_TOK	"test-token-0123456789abcdef0123456789"
+#define V_AT	1737264000000ULL
+#define V3_PL	"v3|" V_ID "|cli|cli|operator|operator.read,operator.pairing|" \
+		"1737264000000|" V_TOK "|" NONCE "|linux|linux"
+#define V3_SIG	"mvijIY_GIsuhwLByk8zxefipGgcMXSSJh6hJYUakD6pu44GuMe8HTgDvWcLq9p9k5iILHXYe1BVEeg1gxEyeCQ"
+#define V2_PL	"v2|" V_ID "|cli|cli|operator|operator.read,operator.pairing|" \
+		"1737264000000|" V_TOK "|" NONCE
+#define V2_SIG	"AibzYWTGth--3T4hevcPpdFgFvBeN6ZjgXY3YyQU20_xkcVIxh4pQI8K-mnc8XAbPgD-WEu0nLhFHZuX1a4tAw"
+#define E3_PL	"v3|" V_ID "|cli|cli|operator||1737264000000||" NONCE "|macos|"
+#define E3_SIG	"6Xyz2ZtpmI9bIGIj756PZkbD97c-YMiteuR72B1BFNrLDo__3su-Uw403SCZoN2i5JEyf0zwN5VCv2AFIpbYAg"
+
+static void
+vector_req(struct auth_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->flags = AUTH_F_LOCAL | AUTH_F_LOOPBACK | AUTH_F_HAS_DEVICE;
+	r->client_id = S("cli");
+	r->client_mode = S("cli");
+	r->role = S("operator");
+	r->scopes[0] = S("operator.read");
+	r->scopes[1] = S("operator.pairing");
+	r->nscopes = 2;
+	r->dev_signed_at = V_AT;
+	r->token = S(V_TOK);
+	r->dev_nonce = S(NONCE);
+	r->challenge_nonce = S(NONCE);
+	r->platform = S("Linux");
+	r->family = S("Linux");
+	r->dev_id = S(V_ID);
+	r->dev_pubkey = S(V_PUB);
+}
+
+static int
+verify_raw(const char *sig64, const char *payload, const uint8_t pk[32])
+{
+	uint8_t	sig[64];
+	size_t	n;
+
+	ck_assert_int_eq(sodium_base642bin(sig, sizeof(sig), sig64,
+	    strlen(sig64), NULL, &n, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING), 0);
+	return crypto_sign_verify_detached(sig, (const unsigned char *)payload,
+	    strlen(payload), pk) == 0;
+}
+
+START_TEST(vectors_6_4)
+{
+	static const char	 pkhex[] =
+	    "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8";
+	uint8_t			 seed[32], pk[32], sk[64], dpk[32];
+	char			 hex[65], id[DEVICE_ID_LEN + 1], *pl;
+	struct auth_req		 r;
+	size_t			 len, i;
+
+	for (i = 0; i < sizeof(seed); i++)
+		seed[i] = (uint8_t)i;
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_bin2hex(hex, sizeof(hex), pk, sizeof(pk));
+	ck_assert_str_eq(hex, pkhex);
+	ck_assert_int_eq(device_pubkey_decode(V_PUB, strlen(V_PUB), dpk), 0);
+	ck_assert_int_eq(memcmp(pk, dpk, 32), 0);
+	device_id_from_key(dpk, id);
+	ck_assert_str_eq(id, V_ID);
+
+	vector_req(&r);
+	pl = device_payload(&r, "operator", 1, &len);
+	ck_assert_str_eq(pl, V3_PL);
+	ck_assert_uint_eq(len, strlen(V3_PL));
+	free(pl);
+	pl = device_payload(&r, "operator", 0, &len);
+	ck_assert_str_eq(pl, V2_PL);
+	free(pl);
+	ck_assert_int_eq(verify_raw(V3_SIG, V3_PL, pk), 1);
+	ck_assert_int_eq(verify_raw(V2_SIG, V2_PL, pk), 1);
+	/* Negative vector: the v2 signature does not cover the v3 payload. */
+	ck_assert_int_eq(verify_raw(V2_SIG, V3_PL, pk), 0);
+
+	/* Through the proof check, at the vector's own time. */
+	r.dev_sig = S(V3_SIG);
+	ck_assert_uint_eq(device_verify(&r, "operator", V_AT, dpk),
+	    AUTH_R_NONE);
+	r.dev_sig = S(V2_SIG);
+	ck_assert_uint_eq(device_verify(&r, "operator", V_AT, dpk),
+	    AUTH_R_NONE);
+	ck_assert_uint_eq(device_verify(&r, "operator", V_AT + 120001, dpk),
+	    AUTH_R_DEVICE_SIG_EXPIRED);
+
+	/* Edge case: token null, scopes [], " MacOS ", no deviceFamily. */
+	vector_req(&r);
+	r.token = (struct auth_str){ NULL, 0 };
+	r.nscopes = 0;
+	r.platform = S(" MacOS ");
+	r.family = (struct auth_str){ NULL, 0 };
+	pl = device_payload(&r, "operator", 1, &len);
+	ck_assert_str_eq(pl, E3_PL);
+	free(pl);
+	ck_assert_int_eq(verify_raw(E3_SIG, E3_PL, pk), 1);
+	r.dev_sig = S(E3_SIG);
+	ck_assert_uint_eq(device_verify(&r, "operator", V_AT, dpk),
+	    AUTH_R_NONE);
+}
+END_TEST
+
+START_TEST(pubkey_encodings)
+{
+	static const char	*ok[] = {
+		"A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg",
+		"A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=",
+		"A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg",
+		"-----BEGIN PUBLIC KEY-----\n"
+		"MCowBQYDK2VwAyEAA6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=\n"
+		"-----END PUBLIC KEY-----\n",
+	};
+	static const char	*bad[] = {
+		"", "A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMb",
+		"A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbgAA",
+		"A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMb!",
+		"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+	};
+	uint8_t			 pk[32];
+	char			 id[DEVICE_ID_LEN + 1];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		memset(pk, 0, sizeof(pk));
+		ck_assert_int_eq(device_pubkey_decode(ok[i], strlen(ok[i]),
+		    pk), 0);
+		device_id_from_key(pk, id);
+		ck_assert_str_eq(id, V_ID);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(device_pubkey_decode(bad[i], strlen(bad[i]),
+		    pk), -1);
+}
+END_TEST
+
+/* ---- device proof failures (§6.3, scenario 07) --------------------- */
+
+static uint32_t
+proof(struct auth_req *r)
+{
+	struct auth_verdict	v;
+
+	decide(r, NOW, &v);
+	ck_assert_uint_eq(v.result, VERDICT_DENY);
+	return v.reason;
+}
+
+START_TEST(device_proof_failures)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d, other;
+	char			upper[DEVICE_ID_LEN + 1];
+	size_t			i;
+
+	tdev_init(&d, 10);
+	tdev_init(&other, 11);
+	/* g: id of another key. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	r.dev_id = S(other.id);
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_ID_MISMATCH);
+	/* The id must be lowercase hex. */
+	for (i = 0; i < DEVICE_ID_LEN; i++)
+		upper[i] = (d.id[i] >= 'a' && d.id[i] <= 'f') ?
+		    (char)(d.id[i] - 32) : d.id[i];
+	upper[DEVICE_ID_LEN] = '\0';
+	r.dev_id = S(upper);
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_ID_MISMATCH);
+	/* h: garbage public key, even with expired time: id first. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	r.dev_pubkey = S("not-a-key");
+	r.dev_signed_at = 1000;
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_ID_MISMATCH);
+	/* e/f: -10 min and +125 s. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.dev_signed_at = NOW - 600000;
+	tdev_sign(&d, &r, 1);
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_SIG_EXPIRED);
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.dev_signed_at = NOW + 125000;
+	tdev_sign(&d, &r, 1);
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_SIG_EXPIRED);
+	/* Exactly 120 s off is still fresh. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.dev_signed_at = NOW - 120000;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	/* Whitespace-only nonce, then a nonce other than the challenge's. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.dev_nonce = S("  \t ");
+	tdev_sign(&d, &r, 1);
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_NONCE_REQUIRED);
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.dev_nonce = S("11111111-2222-4333-8444-555555555555");
+	tdev_sign(&d, &r, 1);
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_NONCE_MISMATCH);
+	/* A padded nonce is trimmed before matching and signing. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.dev_nonce = S(" " NONCE " ");
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	/* a: garbage signature; b: valid signature, other payload. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	r.dev_sig = S("garbage");
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_SIG_INVALID);
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	r.scopes[0] = S("operator.admin");	/* signed read,write */
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_SIG_INVALID);
+	/* Signed by another key. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&other, &r, 1);
+	r.dev_id = S(d.id);
+	r.dev_pubkey = S(d.pub);
+	ck_assert_uint_eq(proof(&r), AUTH_R_DEVICE_SIG_INVALID);
+	/* i: v2 accepted; j: mixed-case platform/family folded in v3. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 0);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.platform = S("Linux");
+	r.family = S("Desktop");
+	tdev_sign(&d, &r, 1);
+	/* Paired as "linux" above: the pin is case-insensitive. */
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+}
+END_TEST
+
+/* ---- rate limiting (§10) --------------------------------------------- */
+
+static void
+remote_attempt(const char *peer, const char *tok, uint64_t now,
+    struct auth_verdict *v)
+{
+	struct auth_req	r;
+
+	req_base(&r, 0);
+	r.peer = S(peer);
+	r.token = S(tok);
+	decide(&r, now, v);
+}
+
+START_TEST(limiter_locks_at_nth_failure)
+{
+	struct auth_verdict	v;
+	int			i;
+
+	for (i = 1; i <= 10; i++) {
+		remote_attempt("10.200.77.3", "wrong", NOW + i, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+		ck_assert_uint_eq(v.delay_ms, 0);
+	}
+	remote_attempt("10.200.77.3", "wrong", NOW + 11, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	ck_assert_uint_eq(v.retry_after_ms, 300000 - 1);
+	ck_assert_uint_eq(v.fingerprint[0], 0);
+	/* During lockout even the right token is refused. */
+	remote_attempt("10.200.77.3", TOKEN, NOW + 100, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	ck_assert_uint_eq(v.retry_after_ms, 300000 - 90);
+	/* Another address is unaffected. */
+	remote_attempt("10.200.77.4", TOKEN, NOW + 100, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+	/* IPv4-mapped IPv6 is the same client. */
+	remote_attempt("::ffff:10.200.77.3", TOKEN, NOW + 100, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	/* After the lockout, the right token works again. */
+	remote_attempt("10.200.77.3", TOKEN, NOW + 10 + 300000, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+}
+END_TEST
+
+START_TEST(limiter_success_resets_and_window_slides)
+{
+	struct auth_verdict	v;
+	int			i;
+
+	for (i = 0; i < 9; i++)
+		remote_attempt("10.0.0.9", "wrong", NOW + i, &v);
+	remote_attempt("10.0.0.9", TOKEN, NOW + 20, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+	for (i = 0; i < 9; i++) {
+		remote_attempt("10.0.0.9", "wrong", NOW + 30 + i, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	}
+	/* Nine more, but the first nine are out of the 60 s window. */
+	for (i = 0; i < 9; i++) {
+		remote_attempt("10.0.0.9", "wrong", NOW + 60100 + i, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	}
+	remote_attempt("10.0.0.9", "wrong", NOW + 60200, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);	/* the 10th in-window */
+	remote_attempt("10.0.0.9", "wrong", NOW + 60201, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+}
+END_TEST
+
+START_TEST(limiter_missing_credentials_not_counted)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+	int			i;
+
+	tdev_init(&d, 20);
+	for (i = 0; i < 15; i++) {
+		req_base(&r, 0);
+		tdev_sign(&d, &r, 1);
+		decide(&r, NOW + i, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISSING);
+	}
+	remote_attempt(REMOTE, TOKEN, NOW + 20, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+}
+END_TEST
+
+START_TEST(limiter_policy)
+{
+	struct ipc_auth_policy	p = { 3, 1000, 5000, 1 };
+	struct auth_verdict	v;
+	int			i;
+
+	authd_set_policy(A, &p);
+	for (i = 0; i < 3; i++) {
+		remote_attempt("10.1.1.1", "wrong", NOW + i, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	}
+	remote_attempt("10.1.1.1", TOKEN, NOW + 3, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	ck_assert_uint_eq(v.retry_after_ms, 5000 - 1);
+	remote_attempt("10.1.1.1", TOKEN, NOW + 2 + 5000, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+}
+END_TEST
+
+START_TEST(limiter_local_exempt_with_doubling_delay)
+{
+	static const uint32_t	 want[] = { 250, 500, 1000, 2000, 4000, 5000,
+				    5000, 5000, 5000, 5000, 5000, 5000 };
+	struct auth_req		 r;
+	struct auth_verdict	 v;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		req_base(&r, 1);
+		r.token = S("wrong");
+		decide(&r, NOW + i, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+		ck_assert_uint_eq(v.delay_ms, want[i]);
+	}
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	decide(&r, NOW + 100, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	/* The success reset the history: back to 250 ms. */
+	r.token = S("wrong");
+	decide(&r, NOW + 101, &v);
+	ck_assert_uint_eq(v.delay_ms, 250);
+	/* Out of the window the delay starts over too. */
+	decide(&r, NOW + 102, &v);
+	ck_assert_uint_eq(v.delay_ms, 500);
+	decide(&r, NOW + 102 + 60001, &v);
+	ck_assert_uint_eq(v.delay_ms, 250);
+}
+END_TEST
+
+START_TEST(limiter_exemption_off)
+{
+	struct ipc_auth_policy	p = { 0, 0, 0, 0 };
+	struct auth_req		r;
+	struct auth_verdict	v;
+	int			i;
+
+	authd_set_policy(A, &p);
+	for (i = 0; i < 10; i++) {
+		req_base(&r, 1);
+		r.token = S("wrong");
+		decide(&r, NOW + i, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+		ck_assert_uint_eq(v.delay_ms, 0);
+	}
+	r.token = S(TOKEN);
+	decide(&r, NOW + 10, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+}
+END_TEST
+
+START_TEST(limiter_browser_origin_not_exempt)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+	int			i;
+
+	tdev_init(&d, 21);
+	for (i = 0; i < 10; i++) {
+		req_base(&r, 1);
+		r.client_id = S("openclaw-control-ui");
+		r.client_mode = S("webchat");
+		r.flags |= AUTH_F_HAS_ORIGIN;
+		r.origin = S("http://127.0.0.1:18789");
+		r.password = S("wrong");
+		tdev_sign(&d, &r, 0);
+		decide(&r, NOW + i, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+		ck_assert_uint_eq(v.delay_ms, 0);
+	}
+	/* Same origin, other case and a path: same key, now locked. */
+	req_base(&r, 1);
+	r.client_id = S("openclaw-control-ui");
+	r.client_mode = S("webchat");
+	r.flags |= AUTH_F_HAS_ORIGIN;
+	r.origin = S("HTTP://127.0.0.1:18789/");
+	r.password = S(TOKEN);
+	tdev_sign(&d, &r, 0);
+	decide(&r, NOW + 20, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	/* Another origin from loopback is another key. */
+	r.origin = S("http://localhost:18789");
+	tdev_sign(&d, &r, 0);
+	decide(&r, NOW + 21, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	/* A loopback client without Origin is on the other limiter. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	decide(&r, NOW + 22, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+}
+END_TEST
+
+START_TEST(limiter_device_token_fallback_defers)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+	char			tok[DEVICE_TOKEN_LEN + 1];
+	int			i;
+
+	/* A paired device, then its IP locked out of the shared secret. */
+	tdev_init(&d, 22);
+	pair_local(&d, tok);
+	for (i = 0; i < 10; i++)
+		remote_attempt(REMOTE, "wrong", NOW + i, &v);
+	remote_attempt(REMOTE, TOKEN, NOW + 11, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	/* Its device token is a separate bucket and still works. */
+	req_base(&r, 0);
+	r.token = S("wrong");
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 12, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+	/* Wrong device tokens lock the device-token bucket at ten. */
+	for (i = 0; i < 10; i++) {
+		req_base(&r, 0);
+		r.peer = S("10.9.9.9");
+		r.device_token = S("not-the-device-token");
+		tdev_sign(&d, &r, 1);
+		decide(&r, NOW + 20 + i, &v);
+		assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+	}
+	req_base(&r, 0);
+	r.peer = S("10.9.9.9");
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 40, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	/* ... while the shared secret from that address still works. */
+	remote_attempt("10.9.9.9", TOKEN, NOW + 41, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+}
+END_TEST
+
+START_TEST(limiter_deferred_shared_failure)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+	char			tok[DEVICE_TOKEN_LEN + 1];
+	int			i;
+
+	/* A wrong shared token rescued by a device token is not counted. */
+	tdev_init(&d, 23);
+	pair_local(&d, tok);
+	for (i = 0; i < 12; i++) {
+		req_base(&r, 0);
+		r.token = S("wrong");
+		r.device_token = S(tok);
+		tdev_sign(&d, &r, 1);
+		decide(&r, NOW + i, &v);
+		assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+	}
+	remote_attempt(REMOTE, TOKEN, NOW + 20, &v);
+	assert_ok(&v, AUTH_M_TOKEN, 0);
+	/* ... but it is when the device proof then fails. */
+	for (i = 0; i < 10; i++) {
+		req_base(&r, 0);
+		r.token = S("wrong");
+		tdev_sign(&d, &r, 1);
+		r.dev_sig = S("garbage");
+		decide(&r, NOW + 30 + i, &v);
+		assert_deny(&v, AUTH_R_DEVICE_SIG_INVALID);
+	}
+	remote_attempt(REMOTE, TOKEN, NOW + 50, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+}
+END_TEST
+
+START_TEST(limiter_table_bounded)
+{
+	struct rl	*rl;
+	struct rl_policy p = { 1, 60000, 300000, 1 };
+	char		 ip[32];
+	uint64_t	 retry;
+	int		 i;
+
+	rl = rl_new(0, 1);
+	ck_assert_ptr_nonnull(rl);
+	for (i = 0; i < 10500; i++) {
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", i >> 16,
+		    (i >> 8) & 255, i & 255);
+		rl_record_failure(rl, RL_SCOPE_SHARED_SECRET, ip, strlen(ip),
+		    0, NOW + (uint64_t)i);
+	}
+	ck_assert_uint_eq(rl_size(rl), RL_DEFAULT_MAX_ENTRIES);
+	/* The oldest were evicted, the newest are there. */
+	ck_assert_int_eq(rl_check(rl, RL_SCOPE_SHARED_SECRET, "10.0.41.3", 9,
+	    0, NOW + 20000, &retry), 0);
+	rl_free(rl);
+
+	/* Every slot locked: new keys are refused until a lock ends. */
+	rl = rl_new(4, 1);
+	rl_set_policy(rl, &p);
+	for (i = 0; i < 4; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		rl_record_failure(rl, "s", ip, strlen(ip), 0, NOW);
+		ck_assert_int_eq(rl_check(rl, "s", ip, strlen(ip), 0, NOW + 1,
+		    &retry), -1);
+	}
+	rl_record_failure(rl, "s", "10.0.0.9", 8, 0, NOW + 2);
+	ck_assert_uint_eq(rl_size(rl), 4);
+	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.8", 8, 0, NOW + 3, &retry),
+	    -1);
+	ck_assert_uint_eq(retry, 300000 - 1);
+	/* Once a lock has run out there is room again. */
+	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.8", 8, 0, NOW + 300000,
+	    &retry), 0);
+	rl_record_failure(rl, "s", "10.0.0.8", 8, 0, NOW + 300001);
+	ck_assert_uint_eq(rl_size(rl), 4);
+	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.8", 8, 0, NOW + 300002,
+	    &retry), -1);
+	/* Scopes are separate buckets. */
+	ck_assert_int_eq(rl_check(rl, "t", "10.0.0.1", 8, 0, NOW + 300002,
+	    &retry), 0);
+	rl_free(rl);
+}
+END_TEST
+
+/* ---- pairing and device tokens (§7, transcripts 04, 05) ------------- */
+
+START_TEST(silent_local_pairing_and_reconnect)
+{
+	struct auth_req		 r;
+	struct auth_verdict	 v;
+	struct tdev		 d;
+	char			 tok[DEVICE_TOKEN_LEN + 1], p[80];
+	uint64_t		 issued;
+	const struct pair_device *pd;
+
+	tdev_init(&d, 30);
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	ck_assert_str_eq(v.principal, "shared");
+	ck_assert_str_eq(v.device_id, d.id);
+	ck_assert_uint_eq(v.flags, VERDICT_F_SILENT_PAIRED);
+	ck_assert_uint_eq(strlen(v.device_token), DEVICE_TOKEN_LEN);
+	ck_assert_uint_eq(strspn(v.device_token, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_"), DEVICE_TOKEN_LEN);
+	ck_assert_uint_eq(v.issued_at_ms, NOW);
+	memcpy(tok, v.device_token, sizeof(tok));
+	issued = v.issued_at_ms;
+	pd = pairing_get(authd_pairing(A), d.id);
+	ck_assert_ptr_nonnull(pd);
+	ck_assert_uint_eq(pd->approved_via, PAIR_VIA_SILENT);
+	ck_assert_uint_eq(pd->approved_scopes, RW);
+	ck_assert_str_eq(pd->platform, "linux");
+	ck_assert_ptr_null(pd->remote_ip);
+	/* b: same device again: same token, same issuedAtMs. */
+	decide(&r, NOW + 5000, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	ck_assert_uint_eq(v.flags, 0);
+	ck_assert_str_eq(v.device_token, tok);
+	ck_assert_uint_eq(v.issued_at_ms, issued);
+	/* 05 a: the device token alone. */
+	req_base(&r, 1);
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 6000, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+	snprintf(p, sizeof(p), "device:%s", d.id);
+	ck_assert_str_eq(v.principal, p);
+	ck_assert_str_eq(v.device_token, tok);
+	pd = pairing_get(authd_pairing(A), d.id);
+	ck_assert_uint_eq(pd->tokens[PAIR_ROLE_OPERATOR].last_used_at_ms,
+	    NOW + 6000);
+	ck_assert_uint_eq(pd->last_seen_at_ms, NOW + 6000);
+	/* 05 b: without a device block. */
+	req_base(&r, 1);
+	r.device_token = S(tok);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_IDENTITY_REQUIRED);
+	/* 05 c: the device token in auth.token. */
+	req_base(&r, 1);
+	r.token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+	/* 05 d: a wrong device token. */
+	req_base(&r, 1);
+	r.device_token = S("not-the-device-token");
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+	/* 05 e: fewer scopes. */
+	req_base(&r, 1);
+	r.nscopes = 0;
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, 0);
+	ck_assert_str_eq(v.device_token, tok);
+	/* 05 f: more scopes than the token has. */
+	req_base(&r, 1);
+	r.scopes[2] = S("operator.admin");
+	r.nscopes = 3;
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_SCOPE_MISMATCH);
+	/* A wrong shared token plus the right device token: device-token. */
+	req_base(&r, 1);
+	r.token = S("wrong");
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+	/* The token does not work for another device. */
+	tdev_init(&d, 31);
+	req_base(&r, 1);
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+}
+END_TEST
+
+START_TEST(silent_pairing_does_not_prune)
+{
+	struct tdev		 d1, d2, d3;
+	char			 t1[DEVICE_TOKEN_LEN + 1];
+	char			 t2[DEVICE_TOKEN_LEN + 1];
+	char			 t3[DEVICE_TOKEN_LEN + 1];
+	struct auth_req		 r;
+	struct auth_verdict	 v;
+
+	tdev_init(&d1, 32);
+	tdev_init(&d2, 33);
+	tdev_init(&d3, 34);
+	pair_local(&d1, t1);
+	pair_local(&d2, t2);
+	pair_local(&d3, t3);
+	ck_assert_uint_eq(pairing_count(authd_pairing(A)), 3);
+	ck_assert_str_ne(t1, t2);
+	req_base(&r, 1);
+	r.device_token = S(t1);
+	tdev_sign(&d1, &r, 1);
+	decide(&r, NOW + 120000, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+}
+END_TEST
+
+START_TEST(remote_pairing_request_lifecycle)
+{
+	struct auth_req		 r;
+	struct auth_verdict	 v;
+	struct tdev		 d;
+	struct pair_result	 res;
+	char			 rid[REQUEST_ID_LEN + 1];
+	char			 tok[DEVICE_TOKEN_LEN + 1];
+	const struct pair_device *pd;
+
+	tdev_init(&d, 40);
+	req_base(&r, 0);
+	r.token = S(TOKEN);
+	r.name = S("remote-box");
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_PAIRING_REQUIRED);
+	ck_assert_uint_eq(v.pairing_reason, PAIR_R_NOT_PAIRED);
+	ck_assert_uint_eq(strlen(v.request_id), REQUEST_ID_LEN);
+	ck_assert_int_eq(v.request_id[14], '4');
+	ck_assert_str_eq(v.device_id, d.id);
+	ck_assert_str_eq(v.device_token, "");
+	ck_assert_uint_eq(v.scopes, RW);
+	memcpy(rid, v.request_id, sizeof(rid));
+	/* e: a retry reuses the request. */
+	decide(&r, NOW + 1000, &v);
+	assert_deny(&v, AUTH_R_PAIRING_REQUIRED);
+	ck_assert_str_eq(v.request_id, rid);
+	/* Fewer scopes is covered by the pending request. */
+	r.nscopes = 1;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 2000, &v);
+	ck_assert_str_eq(v.request_id, rid);
+	/* Refreshed at +2 s: alive at +2 s + 5 min, gone just after. */
+	r.nscopes = 2;
+	r.dev_signed_at = NOW + 2000 + 300000;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 2000 + 300000, &v);
+	ck_assert_str_eq(v.request_id, rid);
+	r.dev_signed_at = NOW + 2000 + 300000 + 300001;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 2000 + 300000 + 300001, &v);
+	assert_deny(&v, AUTH_R_PAIRING_REQUIRED);
+	ck_assert_str_ne(v.request_id, rid);
+	memcpy(rid, v.request_id, sizeof(rid));
+	ck_assert_uint_eq(pairing_pending_count(authd_pairing(A),
+	    NOW + 2000 + 300000 + 300001), 1);
+
+	/* The approver must hold what the token grants. */
+	ck_assert_int_eq(pairing_approve(authd_pairing(A), rid,
+	    SCOPE_BIT(SCOPE_PAIRING) | SCOPE_BIT(SCOPE_READ), NOW + 700000,
+	    &res), PAIR_MISSING_SCOPE);
+	ck_assert_uint_eq(res.scope, SCOPE_WRITE);
+	ck_assert_int_eq(pairing_approve(authd_pairing(A), "nope",
+	    PAIR_CALLER_ANY, NOW + 700000, &res), PAIR_UNKNOWN);
+	ck_assert_int_eq(pairing_approve(authd_pairing(A), rid,
+	    SCOPE_BIT(SCOPE_PAIRING) | SCOPE_BIT(SCOPE_WRITE), NOW + 700000,
+	    &res), PAIR_OK);
+	ck_assert_str_eq(res.device_id, d.id);
+	ck_assert_uint_eq(pairing_pending_count(authd_pairing(A),
+	    NOW + 700000), 0);
+	pd = pairing_get(authd_pairing(A), d.id);
+	ck_assert_uint_eq(pd->approved_via, PAIR_VIA_OWNER);
+	ck_assert_str_eq(pd->display_name, "remote-box");
+	ck_assert_str_eq(pd->remote_ip, REMOTE);
+	ck_assert_uint_eq(pd->roles, PAIR_ROLE_BIT(PAIR_ROLE_OPERATOR));
+	ck_assert_uint_eq(pd->tokens[PAIR_ROLE_OPERATOR].scopes, RW);
+	/* f: approved: the shared token gets hello-ok and a device token. */
+	r.dev_signed_at = NOW + 700000;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 700000, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	ck_assert_uint_eq(strlen(v.device_token), DEVICE_TOKEN_LEN);
+	memcpy(tok, v.device_token, sizeof(tok));
+	/* g: the device token alone. */
+	req_base(&r, 0);
+	r.device_token = S(tok);
+	r.dev_signed_at = NOW + 700000;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 700000, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+	/* Paired from anywhere: no new approval from loopback. */
+	req_base(&r, 1);
+	r.device_token = S(tok);
+	r.dev_signed_at = NOW + 700000;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 700000, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+}
+END_TEST
+
+START_TEST(reject_and_remove)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+	struct pair_result	res;
+	char			rid[REQUEST_ID_LEN + 1];
+	char			tok[DEVICE_TOKEN_LEN + 1];
+
+	tdev_init(&d, 41);
+	req_base(&r, 0);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	memcpy(rid, v.request_id, sizeof(rid));
+	ck_assert_int_eq(pairing_reject(authd_pairing(A), rid, NOW, &res),
+	    PAIR_OK);
+	ck_assert_str_eq(res.device_id, d.id);
+	ck_assert_int_eq(pairing_reject(authd_pairing(A), rid, NOW, &res),
+	    PAIR_UNKNOWN);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_PAIRING_REQUIRED);
+	ck_assert_str_ne(v.request_id, rid);
+
+	tdev_init(&d, 42);
+	pair_local(&d, tok);
+	ck_assert_int_eq(pairing_remove(authd_pairing(A), d.id), PAIR_OK);
+	ck_assert_int_eq(pairing_remove(authd_pairing(A), d.id), PAIR_UNKNOWN);
+	req_base(&r, 1);
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+}
+END_TEST
+
+START_TEST(scope_and_role_upgrades)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+	char			tok[DEVICE_TOKEN_LEN + 1];
+
+	tdev_init(&d, 43);
+	pair_local(&d, tok);
+	/* More scopes from a LAN address: scope upgrade. */
+	req_base(&r, 0);
+	r.token = S(TOKEN);
+	r.scopes[2] = S("operator.admin");
+	r.nscopes = 3;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_PAIRING_REQUIRED);
+	ck_assert_uint_eq(v.pairing_reason, PAIR_R_SCOPE_UPGRADE);
+	ck_assert_uint_eq(strlen(v.request_id), REQUEST_ID_LEN);
+	/* Requesting fewer than approved is fine. */
+	req_base(&r, 0);
+	r.token = S(TOKEN);
+	r.nscopes = 1;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, SCOPE_BIT(SCOPE_READ));
+	/* Locally with the shared token it upgrades silently. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.scopes[2] = S("operator.admin");
+	r.nscopes = 3;
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW | SCOPE_BIT(SCOPE_ADMIN));
+	ck_assert_uint_eq(v.flags, VERDICT_F_SILENT_PAIRED);
+	ck_assert_str_ne(v.device_token, tok);
+	ck_assert_uint_eq(pairing_get(authd_pairing(A), d.id)->approved_scopes,
+	    RW | SCOPE_BIT(SCOPE_ADMIN));
+	/* A device token never upgrades silently, even locally. */
+	tdev_init(&d, 44);
+	pair_local(&d, tok);
+	req_base(&r, 1);
+	r.scopes[0] = S("operator.pairing");
+	r.nscopes = 1;
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_SCOPE_MISMATCH);
+	/* The node role on an operator device: never silent. */
+	req_base(&r, 1);
+	r.role = S("node");
+	r.client_id = S("node-host");
+	r.client_mode = S("node");
+	r.nscopes = 0;
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_PAIRING_REQUIRED);
+	ck_assert_uint_eq(v.pairing_reason, PAIR_R_ROLE_UPGRADE);
+	ck_assert_str_eq(v.role, "node");
+	ck_assert_uint_eq(v.flags & VERDICT_F_SILENT_PAIRED, 0);
+}
+END_TEST
+
+START_TEST(metadata_pinned)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+	char			tok[DEVICE_TOKEN_LEN + 1];
+
+	tdev_init(&d, 45);
+	pair_local(&d, tok);
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	r.platform = S(" LINUX ");
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	r.platform = S("darwin");
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_PAIRING_REQUIRED);
+	ck_assert_uint_eq(v.pairing_reason, PAIR_R_METADATA_UPGRADE);
+}
+END_TEST
+
+START_TEST(revoke_and_rotate)
+{
+	struct auth_req		 r;
+	struct auth_verdict	 v;
+	struct tdev		 d;
+	struct pair_result	 res;
+	char			 tok[DEVICE_TOKEN_LEN + 1];
+	uint64_t		 sc = SCOPE_BIT(SCOPE_READ);
+	const struct pair_device *pd;
+
+	tdev_init(&d, 46);
+	pair_local(&d, tok);
+	/* Rotation needs the caller to hold the scopes. */
+	ck_assert_int_eq(pairing_rotate(authd_pairing(A), d.id,
+	    PAIR_ROLE_OPERATOR, NULL, SCOPE_BIT(SCOPE_READ), NOW + 1, &res),
+	    PAIR_MISSING_SCOPE);
+	ck_assert_int_eq(pairing_rotate(authd_pairing(A), d.id,
+	    PAIR_ROLE_NODE, NULL, PAIR_CALLER_ANY, NOW + 1, &res),
+	    PAIR_UNKNOWN);
+	sc = SCOPE_BIT(SCOPE_ADMIN);
+	ck_assert_int_eq(pairing_rotate(authd_pairing(A), d.id,
+	    PAIR_ROLE_OPERATOR, &sc, PAIR_CALLER_ANY, NOW + 1, &res),
+	    PAIR_DENIED);
+	sc = SCOPE_BIT(SCOPE_READ);
+	ck_assert_int_eq(pairing_rotate(authd_pairing(A), d.id,
+	    PAIR_ROLE_OPERATOR, &sc, PAIR_CALLER_ANY, NOW + 1, &res), PAIR_OK);
+	ck_assert_str_ne(res.token, tok);
+	ck_assert_uint_eq(res.scopes, SCOPE_BIT(SCOPE_READ));
+	ck_assert_uint_eq(res.at_ms, NOW + 1);
+	req_base(&r, 1);
+	r.nscopes = 1;
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 2, &v);
+	assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+	r.device_token = S(res.token);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 2, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, SCOPE_BIT(SCOPE_READ));
+	ck_assert_str_eq(v.device_token, res.token);
+	ck_assert_uint_eq(v.issued_at_ms, NOW + 1);
+	memcpy(tok, res.token, sizeof(tok));
+	/* Revoked: the token fails, and the role is no longer effective. */
+	ck_assert_int_eq(pairing_revoke(authd_pairing(A), d.id,
+	    PAIR_ROLE_OPERATOR, PAIR_CALLER_ANY, NOW + 3, &res), PAIR_OK);
+	pd = pairing_get(authd_pairing(A), d.id);
+	ck_assert_uint_eq(pd->tokens[PAIR_ROLE_OPERATOR].revoked_at_ms,
+	    NOW + 3);
+	ck_assert_uint_eq(pair_effective_roles(pd), 0);
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 4, &v);
+	assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+	/* Remote with the shared token: role upgrade. */
+	req_base(&r, 0);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 5, &v);
+	assert_deny(&v, AUTH_R_PAIRING_REQUIRED);
+	ck_assert_uint_eq(v.pairing_reason, PAIR_R_ROLE_UPGRADE);
+	/* Local operator: silently re-approved with a fresh token. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW + 6, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	ck_assert_uint_eq(strlen(v.device_token), DEVICE_TOKEN_LEN);
+	ck_assert_str_ne(v.device_token, tok);
+}
+END_TEST
+
+START_TEST(browser_token_bound_to_secret)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct tdev		d;
+	char			tok[DEVICE_TOKEN_LEN + 1];
+
+	tdev_init(&d, 47);
+	req_base(&r, 1);
+	r.client_id = S("openclaw-control-ui");
+	r.client_mode = S("webchat");
+	r.platform = S("Linux x86_64");
+	r.flags |= AUTH_F_HAS_ORIGIN;
+	r.origin = S("http://127.0.0.1:18789");
+	r.token = S(TOKEN);
+	r.password = S(TOKEN);
+	tdev_sign(&d, &r, 0);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	ck_assert_uint_eq(strlen(v.device_token), DEVICE_TOKEN_LEN);
+	memcpy(tok, v.device_token, sizeof(tok));
+	/* Reused while the secret is unchanged. */
+	decide(&r, NOW + 1, &v);
+	ck_assert_str_eq(v.device_token, tok);
+	r.token = (struct auth_str){ NULL, 0 };
+	r.password = (struct auth_str){ NULL, 0 };
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 0);
+	decide(&r, NOW + 2, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+	/* A new shared secret retires browser tokens issued under it. */
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, "rotated", 7,
+	    NULL, 0), 0);
+	decide(&r, NOW + 3, &v);
+	assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+	/* A cli token (no issuer) survives a secret change. */
+	tdev_init(&d, 48);
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, TOKEN,
+	    strlen(TOKEN), NULL, 0), 0);
+	pair_local(&d, tok);
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, "rotated", 7,
+	    NULL, 0), 0);
+	req_base(&r, 1);
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+}
+END_TEST
+
+START_TEST(token_key_survives_restore)
+{
+	struct authd		*b;
+	struct tdev		 d;
+	char			 tok[DEVICE_TOKEN_LEN + 1];
+	uint8_t			 key[32];
+	struct auth_req		 r;
+	struct auth_verdict	 v;
+	const struct pair_device *pd;
+
+	/* The store's path: same token key + restored record = same token. */
+	memset(key, 7, sizeof(key));
+	ck_assert_int_eq(authd_set_token_key(A, key), 0);
+	tdev_init(&d, 49);
+	pair_local(&d, tok);
+	pd = pairing_get(authd_pairing(A), d.id);
+	b = authd_new();
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(authd_set_secrets(b, AUTHMODE_TOKEN, TOKEN,
+	    strlen(TOKEN), NULL, 0), 0);
+	ck_assert_int_eq(authd_set_token_key(b, key), 0);
+	ck_assert_int_eq(pairing_restore(authd_pairing(b), pd), PAIR_OK);
+	req_base(&r, 1);
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 1);
+	memset(&v, 0, sizeof(v));
+	authd_decide(b, &r, NOW, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+	ck_assert_str_eq(v.device_token, tok);
+	/* Another token key: the string no longer verifies. */
+	memset(key, 8, sizeof(key));
+	ck_assert_int_eq(authd_set_token_key(b, key), 0);
+	authd_decide(b, &r, NOW, &v);
+	assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+	authd_free(b);
+}
+END_TEST
+
+START_TEST(pairing_scales)
+{
+	struct pairing		*p = authd_pairing(A);
+	struct pair_device	 rec;
+	uint8_t			 pk[32];
+	char			 id[DEVICE_ID_LEN + 1];
+	uint32_t		 i;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.roles = PAIR_ROLE_BIT(PAIR_ROLE_OPERATOR);
+	for (i = 0; i < 100000; i++) {
+		memset(pk, 0, sizeof(pk));
+		memcpy(pk, &i, sizeof(i));
+		device_id_from_key(pk, rec.device_id);
+		memcpy(rec.public_key, pk, 32);
+		ck_assert_int_eq(pairing_restore(p, &rec), PAIR_OK);
+	}
+	ck_assert_uint_eq(pairing_count(p), 100000);
+	for (i = 0; i < 100000; i += 997) {
+		memset(pk, 0, sizeof(pk));
+		memcpy(pk, &i, sizeof(i));
+		device_id_from_key(pk, id);
+		ck_assert_ptr_nonnull(pairing_get(p, id));
+	}
+	pk[31] = 1;
+	device_id_from_key(pk, id);
+	ck_assert_ptr_null(pairing_get(p, id));
+	/* Restoring a record again replaces it. */
+	ck_assert_int_eq(pairing_restore(p, &rec), PAIR_OK);
+	ck_assert_uint_eq(pairing_count(p), 100000);
+}
+END_TEST
+
+static Suite *
+authd_suite(void)
+{
+	Suite	*s = suite_create("authd");
+	TCase	*tc;
+
+	tc = tcase_create("token");
+	tcase_add_checked_fixture(tc, setup_token, teardown);
+	tcase_add_test(tc, verdict_fixed_and_zeroed);
+	tcase_add_test(tc, null_inputs_are_errors);
+	tcase_add_test(tc, no_auth_no_device_requires_device);
+	tcase_add_test(tc, no_auth_with_device_is_token_missing);
+	tcase_add_test(tc, wrong_token_no_device);
+	tcase_add_test(tc, wrong_token_with_device_can_retry);
+	tcase_add_test(tc, right_token_no_device_local_cli_keeps_scopes);
+	tcase_add_test(tc, right_token_no_device_remote_clears_scopes);
+	tcase_add_test(tc, backend_local_keeps_scopes_remote_clears);
+	tcase_add_test(tc, trimming_and_either_field_token_mode);
+	tcase_add_test(tc, blank_token_without_device_is_unauthorized);
+	tcase_add_test(tc, ui_without_device);
+	tcase_add_test(tc, node_without_device);
+	tcase_add_test(tc, unknown_role_denied);
+	tcase_add_test(tc, token_not_configured);
+	tcase_add_test(tc, secrets_swap_atomically);
+	tcase_add_test(tc, order_device_proof_beats_secret);
+	tcase_add_test(tc, order_secret_beats_pairing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("password");
+	tcase_add_checked_fixture(tc, setup_password, teardown);
+	tcase_add_test(tc, password_mode);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("none");
+	tcase_add_checked_fixture(tc, setup_none, teardown);
+	tcase_add_test(tc, mode_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("device");
+	tcase_add_checked_fixture(tc, setup_token, teardown);
+	tcase_add_test(tc, vectors_6_4);
+	tcase_add_test(tc, pubkey_encodings);
+	tcase_add_test(tc, device_proof_failures);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ratelimit");
+	tcase_add_checked_fixture(tc, setup_token, teardown);
+	tcase_add_test(tc, limiter_locks_at_nth_failure);
+	tcase_add_test(tc, limiter_success_resets_and_window_slides);
+	tcase_add_test(tc, limiter_missing_credentials_not_counted);
+	tcase_add_test(tc, limiter_policy);
+	tcase_add_test(tc, limiter_local_exempt_with_doubling_delay);
+	tcase_add_test(tc, limiter_exemption_off);
+	tcase_add_test(tc, limiter_browser_origin_not_exempt);
+	tcase_add_test(tc, limiter_device_token_fallback_defers);
+	tcase_add_test(tc, limiter_deferred_shared_failure);
+	tcase_add_test(tc, limiter_table_bounded);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pairing");
+	tcase_add_checked_fixture(tc, setup_token, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, silent_local_pairing_and_reconnect);
+	tcase_add_test(tc, silent_pairing_does_not_prune);
+	tcase_add_test(tc, remote_pairing_request_lifecycle);
+	tcase_add_test(tc, reject_and_remove);
+	tcase_add_test(tc, scope_and_role_upgrades);
+	tcase_add_test(tc, metadata_pinned);
+	tcase_add_test(tc, revoke_and_rotate);
+	tcase_add_test(tc, browser_token_bound_to_secret);
+	tcase_add_test(tc, token_key_survives_restore);
+	tcase_add_test(tc, pairing_scales);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	if (sodium_init() < 0)
+		return 1;
+	sr = srunner_create(authd_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
