@@ -225,11 +225,12 @@ main(int argc, char *argv[])
 	char		 err[512];
 	int		 ch, debug = 0, verbose = 0, i;
 
-	while ((ch = getopt(argc, argv, "c:Dg:s:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "c:Dg:S:s:u:v")) != -1) {
 		switch (ch) {
 		case 'c': root = optarg; break;
 		case 'D': debug = 1; break;
 		case 'g': case 's': break;
+		case 'S': break;	/* the pairing store directory */
 		case 'u': user = optarg; break;
 		case 'v': verbose++; break;
 		default: usage();

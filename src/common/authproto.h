@@ -17,6 +17,7 @@
 #include "ipc.h"
 
 #define AUTH_MAX_SCOPES		32
+#define AUTH_SESSION_LEN	32	/* hex of 16 random bytes, no NUL */
 #define AUTH_MAX_SECRET		1024	/* token/password/deviceToken bytes */
 #define AUTH_MAX_FIELD		256	/* any other string field */
 
@@ -150,6 +151,26 @@ struct auth_verdict {
 	char		device_token[48];
 	char		request_id[40];	/* pairing request */
 	char		fingerprint[17]; /* of the shared secret, NUL-ended */
+	char		session[AUTH_SESSION_LEN]; /* on OK: authd's handle */
 };
+
+/*
+ * RPC (IPC_W2A_RPC / IPC_A2W_RPC_RESULT / IPC_A2W_EVENT), JSON text:
+ *
+ *   worker -> authd  {"session":"<hex>", "method":"device.pair.list",
+ *                     "params":{...}}            hdr.id = request id
+ *   authd -> worker  {"ok":true, "payload":{...}}
+ *                    {"ok":false, "error":{"code","message"[,"details"]}}
+ *   authd -> worker  {"event":"device.pair.requested", "payload":{...},
+ *                     "scope":"operator.pairing"}    (hdr.id = 0)
+ *                    {"close":{"deviceId":"<id>"[,"role":"operator"],
+ *                     "code":4001, "reason":"device removed"}}
+ *
+ * A session is created by authd with every VERDICT_OK, bound to the
+ * worker channel that asked, and ended by IPC_W2A_SESSION_END when the
+ * connection closes (authd also drops a channel's sessions when the
+ * channel goes away).  authd decides what a session may do from what it
+ * recorded at connect time; the worker only names the session.
+ */
 
 #endif /* CG_AUTHPROTO_H */

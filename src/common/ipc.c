@@ -167,6 +167,11 @@ static const struct type_rule rules[IPC_TYPE_MAX] = {
 	[IPC_W2A_AUTH_REQ] = { SZ_RANGE, 1, IPC_MAX_MSG, 0, "AUTH_REQ" },
 	[IPC_A2W_VERDICT] = { SZ_EXACT, sizeof(struct auth_verdict),
 	    sizeof(struct auth_verdict), 0, "VERDICT" },
+	[IPC_W2A_RPC] = { SZ_RANGE, 2, IPC_MAX_MSG, 0, "RPC" },
+	[IPC_A2W_RPC_RESULT] = { SZ_RANGE, 2, IPC_MAX_MSG, 0, "RPC_RESULT" },
+	[IPC_A2W_EVENT] = { SZ_RANGE, 2, IPC_MAX_MSG, 0, "EVENT" },
+	[IPC_W2A_SESSION_END] = { SZ_EXACT, AUTH_SESSION_LEN,
+	    AUTH_SESSION_LEN, 0, "SESSION_END" },
 };
 
 /* Which types each receiver accepts. */
@@ -184,12 +189,14 @@ permitted(enum ipc_channel ch, uint16_t type)
 		return type == IPC_M2A_SECRETS || type == IPC_M2A_POLICY ||
 		    type == IPC_M2A_WORKER_CHANNEL;
 	case IPC_CH_AUTHD_FROM_WORKER:
-		return type == IPC_W2A_AUTH_REQ;
+		return type == IPC_W2A_AUTH_REQ || type == IPC_W2A_RPC ||
+		    type == IPC_W2A_SESSION_END;
 	case IPC_CH_WORKER_FROM_MASTER:
 		return type == IPC_M2W_CONFIG || type == IPC_M2W_AUTHD_CHANNEL ||
 		    type == IPC_M2W_DRAIN;
 	case IPC_CH_WORKER_FROM_AUTHD:
-		return type == IPC_A2W_VERDICT;
+		return type == IPC_A2W_VERDICT || type == IPC_A2W_RPC_RESULT ||
+		    type == IPC_A2W_EVENT;
 	}
 	return 0;
 }

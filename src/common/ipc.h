@@ -44,6 +44,16 @@ enum ipc_type {
 	/* worker <-> authd */
 	IPC_W2A_AUTH_REQ = 64,		/* TLV, see authproto.h */
 	IPC_A2W_VERDICT,		/* struct auth_verdict (fixed size) */
+	/*
+	 * Authenticated RPCs that touch authd's state (device.pair.*,
+	 * device.token.*).  JSON text, see authproto.h "RPC".  The caller's
+	 * authority is the session authd created with the verdict, never a
+	 * claim of the worker's.
+	 */
+	IPC_W2A_RPC,			/* JSON {session, method, params} */
+	IPC_A2W_RPC_RESULT,		/* JSON {ok, payload | error} */
+	IPC_A2W_EVENT,			/* JSON {event, payload, scope} or {close} */
+	IPC_W2A_SESSION_END,		/* char session[AUTH_SESSION_LEN] */
 	IPC_TYPE_MAX
 };
 

@@ -131,6 +131,10 @@ exec_child(struct master *m, struct child *c, int chan, int authd_chan)
 		argv[n++] = "-c";
 		argv[n++] = m->cfg.chroot_dir;
 	}
+	if (c->kind == CHILD_AUTHD) {
+		argv[n++] = "-S";
+		argv[n++] = m->authd_state_dir;
+	}
 	if (m->sandbox_debug)
 		argv[n++] = "-D";
 	if (m->verbose)

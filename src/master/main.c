@@ -197,6 +197,50 @@ check_privsep(struct master *m, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * authd keeps the pairing store in <stateDir>/authd, a directory only
+ * its user can enter: it opens it before the sandbox and works through
+ * that descriptor alone.
+ */
+static int
+prepare_authd_dir(struct master *m, char *err, size_t len)
+{
+	struct privdrop	pd;
+	struct stat	st;
+	char		perr[512];
+
+	snprintf(m->authd_state_dir, sizeof(m->authd_state_dir), "%s/authd",
+	    m->cfg.state_dir);
+	if (mkdir_p(m->cfg.state_dir, 0700) == -1 ||
+	    (mkdir(m->authd_state_dir, 0700) == -1 && errno != EEXIST)) {
+		snprintf(err, len, "cannot create %s: %s (set clawgate.stateDir "
+		    "to a writable directory)", m->authd_state_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (geteuid() == 0) {
+		if (privdrop_prepare(&pd, m->cfg.auth_user, "", perr,
+		    sizeof(perr)) == -1) {
+			snprintf(err, len, "%s", perr);
+			return -1;
+		}
+		if (chown(m->authd_state_dir, pd.uid, pd.gid) == -1) {
+			snprintf(err, len, "chown %s: %s", m->authd_state_dir,
+			    strerror(errno));
+			return -1;
+		}
+		/* The parent stays root's: others cannot walk into it. */
+		(void)chmod(m->cfg.state_dir, 0711);
+	}
+	if (stat(m->authd_state_dir, &st) == -1 || (st.st_mode & 077) != 0) {
+		snprintf(err, len, "%s must not be accessible to group or others "
+		    "(it holds the pairing store): `chmod 700 %s`",
+		    m->authd_state_dir, m->authd_state_dir);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 log_startup(struct master *m)
 {
@@ -503,6 +547,10 @@ main(int argc, char *argv[])
 	}
 
 	if (check_privsep(m, lerr, sizeof(lerr)) == -1) {
+		fprintf(stderr, "clawgated: %s\n", lerr);
+		exit(CG_EXIT_CONFIG);
+	}
+	if (prepare_authd_dir(m, lerr, sizeof(lerr)) == -1) {
 		fprintf(stderr, "clawgated: %s\n", lerr);
 		exit(CG_EXIT_CONFIG);
 	}

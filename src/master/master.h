@@ -69,6 +69,7 @@ struct master {
 	struct child		 authd;
 	struct child		 workers[MAX_WORKERS];
 	char			 authd_path[4096];
+	char			 authd_state_dir[4200];	/* <stateDir>/authd */
 	char			 worker_path[4096];
 	int			 stopping;
 	int			 exit_code;
