@@ -1371,11 +1371,21 @@ START_TEST(cfg_check)
 	MSG_HAS("network bind \"custom\"");
 
 	/* Password mode needs a password by the time of the check... */
+	unsetenv("CLAWGATE_GATEWAY_PASSWORD");
+	setenv("OPENCLAW_GATEWAY_PASSWORD", " \t", 1);
 	LOAD_OK("{gateway: {auth: {mode: 'password'}}}");
 	ck_assert_int_eq(config_check(&C, &E), -1);
 	MSG_HAS("gateway.auth.mode is password but no password is set");
 	MSG_HAS("CLAWGATE_GATEWAY_PASSWORD");
-	/* ...which the environment may provide. */
+	/* ...which the environment may provide... */
+	setenv("CLAWGATE_GATEWAY_PASSWORD", "pppppppppppppppppppppppppppppp", 1);
+	ck_assert_int_eq(config_check(&C, &E), 0);
+	unsetenv("CLAWGATE_GATEWAY_PASSWORD");
+	setenv("OPENCLAW_GATEWAY_PASSWORD", "pppppppppppppppppppppppppppppp", 1);
+	ck_assert_int_eq(config_check(&C, &E), 0);
+	unsetenv("OPENCLAW_GATEWAY_PASSWORD");
+	ck_assert_int_eq(config_check(&C, &E), -1);
+	/* ...or the caller, having read it. */
 	C.auth_password = strdup("pppppppppppppppppppppppppppppp");
 	ck_assert_int_eq(config_check(&C, &E), 0);
 

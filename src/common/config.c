@@ -1442,6 +1442,15 @@ is_network_bind(const struct cg_config *c)
 	    (ntohl(a.s_addr) >> 24) != 127;
 }
 
+/* Set to something other than white space (the master trims). */
+static int
+env_set(const char *name)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && !is_blank(v);
+}
+
 static int
 check_err(struct cg_config_error *err, const struct cg_config *c,
     const char *fmt, ...)
@@ -1486,7 +1495,9 @@ config_check(const struct cg_config *c, struct cg_config_error *err)
 			    "auth.dangerouslyAllowNoAuthOnNetwork to true if "
 			    "something else guards the port", bind, c->port);
 	}
-	if (c->auth_mode == AUTHMODE_PASSWORD && c->auth_password == NULL)
+	if (c->auth_mode == AUTHMODE_PASSWORD && c->auth_password == NULL &&
+	    !env_set("CLAWGATE_GATEWAY_PASSWORD") &&
+	    !env_set("OPENCLAW_GATEWAY_PASSWORD"))
 		return check_err(err, c, "gateway.auth.mode is password but no "
 		    "password is set; set gateway.auth.password or "
 		    "CLAWGATE_GATEWAY_PASSWORD, or use token auth");

@@ -111,10 +111,10 @@ int	config_load_text(struct cg_config *c, const char *text, size_t len,
 
 /*
  * Final cross-checks after flags and environment were applied (e.g. auth
- * mode none on a non-loopback bind).  The caller first stores the
- * effective secret in auth_token/auth_password, whatever its source:
- * mode password without a password is refused here, not at load, because
- * CLAWGATE_GATEWAY_PASSWORD may provide it.  Returns 0 or -1 with `err'.
+ * mode none on a non-loopback bind).  Mode password without a password
+ * is refused here, not at load, because CLAWGATE_GATEWAY_PASSWORD or
+ * OPENCLAW_GATEWAY_PASSWORD may provide it: either counts, as does
+ * auth_password.  Returns 0 or -1 with `err'.
  */
 int	config_check(const struct cg_config *c, struct cg_config_error *err);
 

@@ -61,6 +61,7 @@ authq_set_channel(struct worker *w, int fd)
 		close(w->authd_fd);
 		w->authd_fd = -1;
 		fail_all_pending(w);
+		rpc_fail_all(w);
 	}
 	if (fd < 0)
 		return;
@@ -163,6 +164,14 @@ authd_cb(struct ev_loop *loop, ev_io *io, int revents)
 				close(m.fd);
 			authq_set_channel(w, -1);
 			return;
+		}
+		if (m.hdr.type == IPC_A2W_RPC_RESULT) {
+			rpc_result(w, m.hdr.id, (const char *)m.buf, m.hdr.len);
+			continue;
+		}
+		if (m.hdr.type == IPC_A2W_EVENT) {
+			rpc_event(w, (const char *)m.buf, m.hdr.len);
+			continue;
 		}
 		memcpy(&v, m.buf, sizeof(v));
 		if ((c = lookup(m.hdr.id)) != NULL) {

@@ -201,6 +201,10 @@ conn_free(struct conn *c)
 	ev_timer_stop(W->loop, &c->deadline);
 	preauth_drop(c);
 	authq_forget(c);
+	rpc_conn_gone(c);
+	if (c->session[0] != '\0' && W->authd_fd != -1)
+		(void)ipc_send(W->authd_fd, IPC_W2A_SESSION_END, 0, c->session,
+		    AUTH_SESSION_LEN, -1);
 	if (c->state == CS_OPEN || c->open_entry.tqe_prev != NULL) {
 		if (c->open_entry.tqe_prev != NULL)
 			TAILQ_REMOVE(&open_conns, c, open_entry);

@@ -85,6 +85,7 @@ struct conn {
 	int			 method;
 	char			 principal[80];
 	char			 tenant[32];
+	char			 session[AUTH_SESSION_LEN + 1];
 	uint64_t		 seq;
 	int			 awaiting_pong;
 	unsigned		 unauthorized_calls;

@@ -29,6 +29,17 @@ str_array(const char *const *list)
 	return a;
 }
 
+static json_t *
+method_list(void)
+{
+	json_t			*a = str_array(methods);
+	const char *const	*f;
+
+	for (f = rpc_methods(); *f != NULL; f++)
+		json_array_append_new(a, json_string(*f));
+	return a;
+}
+
 json_t *
 scopes_json(uint64_t scopes)
 {
@@ -100,7 +111,7 @@ hello_ok(struct worker *w, struct conn *c, const struct auth_verdict *v)
 	    "type", "hello-ok",
 	    "protocol", CG_PROTOCOL,
 	    "server", "version", CG_SERVER_VERSION, "connId", c->id,
-	    "features", "methods", str_array(methods), "events",
+	    "features", "methods", method_list(), "events",
 	    str_array(events),
 	    "snapshot", snapshot,
 	    "auth", auth,

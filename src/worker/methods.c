@@ -126,6 +126,19 @@ methods_dispatch(struct worker *w, struct conn *c, json_t *frame)
 	id = json_string_value(json_object_get(frame, "id"));
 	name = json_string_value(json_object_get(frame, "method"));
 	params = json_object_get(frame, "params");
+	if (rpc_is_forwarded(name)) {
+		if (strcmp(c->role, "operator") != 0) {
+			unauthorized(c, id, err_unauthorized_role(c->role));
+			return;
+		}
+		if (!scope_satisfied(c->scopes, SCOPE_PAIRING)) {
+			req[0] = scope_name(SCOPE_PAIRING);
+			unauthorized(c, id, err_missing_scope(req[0], req, 1));
+			return;
+		}
+		rpc_forward(w, c, id, name, params);
+		return;
+	}
 	for (m = table; m->name != NULL; m++)
 		if (strcmp(m->name, name) == 0)
 			break;

@@ -72,6 +72,16 @@ json_t	*scopes_json(uint64_t scopes);
 /* methods.c */
 void	methods_dispatch(struct worker *, struct conn *, json_t *frame);
 
+/* rpc.c: requests and events that authd answers */
+int	rpc_is_forwarded(const char *method);
+const char *const *rpc_methods(void);
+void	rpc_forward(struct worker *, struct conn *, const char *id,
+	    const char *method, json_t *params);
+void	rpc_conn_gone(struct conn *);
+void	rpc_result(struct worker *, uint64_t id, const char *, size_t);
+void	rpc_event(struct worker *, const char *, size_t);
+void	rpc_fail_all(struct worker *);
+
 /* http.c */
 int	http_serve(struct lws *wsi, struct conn *c, const char *uri);
 int	http_refuse_upgrade(struct lws *wsi, struct conn *c);

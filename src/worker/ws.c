@@ -221,6 +221,7 @@ accept_verdict(struct conn *c, const struct auth_verdict *v)
 	cg_strlcpy(c->role, v->role[0] ? v->role : "operator", sizeof(c->role));
 	memcpy(c->principal, v->principal, sizeof(c->principal) - 1);
 	memcpy(c->tenant, v->tenant, sizeof(c->tenant) - 1);
+	memcpy(c->session, v->session, AUTH_SESSION_LEN);
 	ev_timer_stop(W->loop, &c->deadline);
 	preauth_drop(c);
 	TAILQ_INSERT_TAIL(&open_conns, c, open_entry);
