@@ -54,6 +54,9 @@ case $DIR in
 /*) ;;
 *) DIR=$(pwd)/$DIR ;;
 esac
+case $DIR in
+*[\"\$\`\\]*) die "DIR must not contain quotes, \$, \` or backslashes: $DIR" ;;
+esac
 
 NODE_BIN=$DIR/node_modules/$NODE_PKG/bin/node
 OPENCLAW_MJS=$DIR/node_modules/openclaw/openclaw.mjs

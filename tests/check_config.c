@@ -18,8 +18,7 @@
 
 #include <jansson.h>
 
-/* Not "config.h": with autoconf's -I. that would be the generated one. */
-#include "../src/common/config.h"
+#include "config.h"
 #include "json5.h"
 
 /* As in config.c: the build passes the configured directories. */

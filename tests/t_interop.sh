@@ -239,7 +239,8 @@ start_reference()
 # start_gateway MODE SECRET
 start_gateway()
 {
-	local t=$(now_ms)
+	local t
+	t=$(now_ms)
 	if [ "$TARGET" = reference ]; then
 		start_reference "$1" "$2"
 	else
@@ -253,7 +254,9 @@ start_gateway()
 TOKEN=$(secret)
 WRONG=$(secret)
 PASSWORD=$(secret)
-[ ${#TOKEN} = 43 ] && [ "$TOKEN" != "$WRONG" ] || bail_out "secret generation"
+if [ ${#TOKEN} != 43 ] || [ "$TOKEN" = "$WRONG" ]; then
+	bail_out "secret generation"
+fi
 
 # === token mode ===============================================================
 start_gateway token "$TOKEN"

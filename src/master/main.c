@@ -60,18 +60,19 @@ usage(int status)
 	exit(status);
 }
 
-static void
+/* Returns 1 when the path was named explicitly ($CLAWGATE_CONFIG). */
+static int
 default_config_path(char *buf, size_t len)
 {
 	const char	*env, *home;
 
 	if ((env = getenv("CLAWGATE_CONFIG")) != NULL && *env != '\0') {
 		cg_strlcpy(buf, env, len);
-		return;
+		return 1;
 	}
 	if (geteuid() == 0) {
 		snprintf(buf, len, "%s/clawgate/clawgate.json5", SYSCONFDIR);
-		return;
+		return 0;
 	}
 	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env == '/')
 		snprintf(buf, len, "%s/clawgate/clawgate.json5", env);
@@ -79,6 +80,7 @@ default_config_path(char *buf, size_t len)
 		snprintf(buf, len, "%s/.config/clawgate/clawgate.json5", home);
 	else
 		cg_strlcpy(buf, "clawgate.json5", len);
+	return 0;
 }
 
 static void __attribute__((noreturn))
@@ -457,7 +459,7 @@ main(int argc, char *argv[])
 
 	memset(m, 0, sizeof(*m));
 	m->notify_fd = -1;
-	default_config_path(path, sizeof(path));
+	explicit_path = default_config_path(path, sizeof(path));
 	while ((ch = getopt_long(argc, argv, "df:hnvV", longopts, NULL))
 	    != -1) {
 		switch (ch) {
