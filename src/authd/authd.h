@@ -212,6 +212,42 @@ enum pair_status pairing_revoke(struct pairing *, const char *device_id,
  * same id.  `rec' links are ignored.
  */
 enum pair_status pairing_restore(struct pairing *, const struct pair_device *);
+/*
+ * For the store: insert a copy of a pending request (links ignored).
+ * PAIR_DENIED for a malformed record or a duplicate request or device.
+ * Restore in refresh order, oldest first: expiry walks that queue.
+ */
+enum pair_status pairing_restore_pending(struct pairing *,
+		    const struct pair_pending *);
+/* Drop every record and request (the store's rollback). */
+void		 pairing_clear(struct pairing *);
+/* A pending request by id (expired ones pruned first), or NULL. */
+const struct pair_pending *pairing_pending_get(struct pairing *,
+		    const char *request_id, uint64_t now_ms);
+/*
+ * Change counters.  `durable' moves with every change that must reach
+ * the store before it is acknowledged (a request created or deleted, a
+ * record added, removed or approved, a token minted or revoked);
+ * `soft' with changes that may be lost in a crash (last use, metadata
+ * refresh, request refresh, expiry).
+ */
+void		 pairing_versions(const struct pairing *, uint64_t *durable,
+		    uint64_t *soft);
+/*
+ * Observe request outcomes, for the device.pair.* events.  `e' is valid
+ * only during the call.  REQUESTED: a request was created (also silent
+ * ones: e->silent); SUPERSEDED: replaced by a wider one (it is deleted
+ * right after); APPROVED / REJECTED: resolved (ditto).
+ */
+enum pair_event {
+	PAIR_EV_REQUESTED,
+	PAIR_EV_SUPERSEDED,
+	PAIR_EV_APPROVED,
+	PAIR_EV_REJECTED,
+};
+typedef void	 pair_observer(void *arg, enum pair_event,
+		    const struct pair_pending *e);
+void		 pairing_observe(struct pairing *, pair_observer *, void *arg);
 
 /* ---- internals shared by the authd sources -------------------------- */
 
@@ -295,7 +331,7 @@ enum pair_vt	 pairing_verify_token(struct pairing *, const char *,
 int		 pair_scopes_allow(uint32_t role, uint64_t requested,
 		    uint64_t allowed);
 /* Refresh name/remote ip/last seen after a successful connect. */
-void		 pairing_touch(struct pair_device *,
+void		 pairing_touch(struct pairing *, struct pair_device *,
 		    const struct pair_client *, uint64_t now_ms);
 
 #endif /* CG_AUTHD_H */

@@ -589,7 +589,7 @@ existing_device(struct attempt *at)
 		return -1;
 	if ((d = pairing_lookup(at->p, at->device_id)) != NULL) {
 		client_facts(at, &c);
-		pairing_touch(d, &c, at->now);
+		pairing_touch(at->p, d, &c, at->now);
 	}
 	return 0;
 }
@@ -627,7 +627,7 @@ pairing_phase(struct attempt *at)
 		if (paired) {
 			baseline = 1;
 			client_facts(at, &c);
-			pairing_touch(d, &c, at->now);
+			pairing_touch(at->p, d, &c, at->now);
 		}
 	} else if (!paired) {
 		if (require_pairing(at, PAIR_R_NOT_PAIRED, d) != 0)

@@ -33,7 +33,26 @@ struct pairing {
 	struct pair_pending	**pdev, **preq;
 	size_t			  npend;
 	struct pend_queue	  pq;
+	uint64_t		  ver_hard, ver_soft;	/* see pairing_versions */
+	pair_observer		 *obs;
+	void			 *obs_arg;
 };
+
+static void
+changed(struct pairing *p, int durable)
+{
+	if (durable)
+		p->ver_hard++;
+	else
+		p->ver_soft++;
+}
+
+static void
+notify(struct pairing *p, enum pair_event ev, const struct pair_pending *e)
+{
+	if (p->obs != NULL)
+		p->obs(p->obs_arg, ev, e);
+}
 
 /* The strings a request or a record carries, duplicated as a unit. */
 struct strs {
@@ -188,6 +207,7 @@ dev_link(struct pairing *p, struct pair_device *d)
 	d->hnext = *b;
 	*b = d;
 	p->ndev++;
+	changed(p, 1);
 }
 
 static void
@@ -200,6 +220,7 @@ dev_unlink(struct pairing *p, struct pair_device *d)
 		;
 	*pp = d->hnext;
 	p->ndev--;
+	changed(p, 1);
 }
 
 static void
@@ -258,6 +279,7 @@ pend_link(struct pairing *p, struct pair_pending *e)
 	*b = e;
 	TAILQ_INSERT_TAIL(&p->pq, e, q);
 	p->npend++;
+	changed(p, 1);
 }
 
 static void
@@ -292,6 +314,7 @@ pend_delete(struct pairing *p, struct pair_pending *e)
 	p->npend--;
 	strs_free(&s);
 	free(e);
+	changed(p, 1);
 }
 
 static uint64_t
@@ -306,10 +329,17 @@ pend_prune(struct pairing *p, uint64_t now)
 {
 	struct pair_pending	*e;
 
+	uint64_t		 hard = p->ver_hard;
+
 	while ((e = TAILQ_FIRST(&p->pq)) != NULL &&
 	    now > pend_refreshed(e) && now - pend_refreshed(e) >
 	    PAIR_PENDING_TTL_MS)
 		pend_delete(p, e);
+	/* Expiry is recomputed after a reload: nothing to make durable. */
+	if (p->ver_hard != hard) {
+		p->ver_hard = hard;
+		changed(p, 0);
+	}
 }
 
 struct pairing *
@@ -393,7 +423,7 @@ token_set_digest(const struct pairing *p, const struct pair_device *d,
 
 /* A new string for `role', keeping creation and last use. */
 static void
-token_mint(const struct pairing *p, struct pair_device *d, uint32_t role,
+token_mint(struct pairing *p, struct pair_device *d, uint32_t role,
     uint64_t scopes, uint64_t issuer_gen, uint64_t now)
 {
 	struct pair_token	*t = &d->tokens[role];
@@ -410,6 +440,7 @@ token_mint(const struct pairing *p, struct pair_device *d, uint32_t role,
 	}
 	t->rotated_at_ms = had ? now : 0;
 	t->revoked_at_ms = 0;
+	changed(p, 1);
 }
 
 void
@@ -478,6 +509,7 @@ pairing_verify_token(struct pairing *p, const char *device_id, uint32_t role,
 	t->last_used_at_ms = now;
 	d->last_seen_at_ms = now;
 	d->last_seen_reason = PAIR_SEEN_DEVICE_TOKEN;
+	changed(p, 0);
 	*issuer_gen = t->issuer_gen;
 	return PAIR_VT_OK;
 }
@@ -599,6 +631,7 @@ pairing_request(struct pairing *p, const struct pair_client *c, int silent,
 		old->refreshed_at_ms = now;
 		TAILQ_REMOVE(&p->pq, old, q);
 		TAILQ_INSERT_TAIL(&p->pq, old, q);
+		changed(p, 0);
 		return old;
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
@@ -610,6 +643,7 @@ pairing_request(struct pairing *p, const struct pair_client *c, int silent,
 		roles |= old->roles;
 		scopes |= old->scopes;
 		silent = silent && old->silent;
+		notify(p, PAIR_EV_SUPERSEDED, old);
 		pend_delete(p, old);
 	}
 	if (p->npend >= PAIR_MAX_PENDING)
@@ -630,6 +664,7 @@ pairing_request(struct pairing *p, const struct pair_client *c, int silent,
 	e->is_repair = dev_find(p, c->device_id) != NULL;
 	e->ts = now;
 	pend_link(p, e);
+	notify(p, PAIR_EV_REQUESTED, e);
 	return e;
 }
 
@@ -750,6 +785,7 @@ pairing_approve_via(struct pairing *p, const char *request_id,
 			token_mint(p, d, r, next[r], d->tokens[r].present ?
 			    d->tokens[r].issuer_gen : 0, now);
 	memcpy(res->device_id, d->device_id, sizeof(res->device_id));
+	notify(p, PAIR_EV_APPROVED, e);
 	pend_delete(p, e);
 	if (existing == NULL)
 		dev_link(p, d);
@@ -775,6 +811,7 @@ pairing_reject(struct pairing *p, const char *request_id, uint64_t now,
 	if ((e = pend_by_req(p, request_id)) == NULL)
 		return PAIR_UNKNOWN;
 	memcpy(res->device_id, e->device_id, sizeof(res->device_id));
+	notify(p, PAIR_EV_REJECTED, e);
 	pend_delete(p, e);
 	return PAIR_OK;
 }
@@ -855,6 +892,7 @@ pairing_revoke(struct pairing *p, const char *device_id, uint32_t role,
 		return PAIR_MISSING_SCOPE;
 	}
 	t->revoked_at_ms = now;
+	changed(p, 1);
 	memcpy(res->device_id, d->device_id, sizeof(res->device_id));
 	res->at_ms = now;
 	return PAIR_OK;
@@ -913,8 +951,8 @@ pairing_foreach_pending(struct pairing *p, uint64_t now,
 }
 
 void
-pairing_touch(struct pair_device *d, const struct pair_client *c,
-    uint64_t now)
+pairing_touch(struct pairing *p, struct pair_device *d,
+    const struct pair_client *c, uint64_t now)
 {
 	char	*s;
 
@@ -929,6 +967,7 @@ pairing_touch(struct pair_device *d, const struct pair_client *c,
 	}
 	d->last_seen_at_ms = now;
 	d->last_seen_reason = PAIR_SEEN_CONNECT;
+	changed(p, 0);
 }
 
 enum pair_status
@@ -972,4 +1011,108 @@ pairing_restore(struct pairing *p, const struct pair_device *rec)
 	}
 	dev_link(p, d);
 	return PAIR_OK;
+}
+
+/* ---- for the store and the RPC handlers ------------------------------ */
+
+void
+pairing_versions(const struct pairing *p, uint64_t *durable, uint64_t *soft)
+{
+	*durable = p->ver_hard;
+	*soft = p->ver_soft;
+}
+
+void
+pairing_observe(struct pairing *p, pair_observer *cb, void *arg)
+{
+	p->obs = cb;
+	p->obs_arg = arg;
+}
+
+const struct pair_pending *
+pairing_pending_get(struct pairing *p, const char *request_id, uint64_t now)
+{
+	pend_prune(p, now);
+	return pend_by_req(p, request_id);
+}
+
+static int
+is_lower_hex(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+enum pair_status
+pairing_restore_pending(struct pairing *p, const struct pair_pending *rec)
+{
+	struct pair_pending	*e;
+	struct strs		 s;
+
+	if (rec == NULL ||
+	    strnlen(rec->request_id, sizeof(rec->request_id)) !=
+	    REQUEST_ID_LEN ||
+	    !is_lower_hex(rec->device_id, DEVICE_ID_LEN) ||
+	    rec->role >= PAIR_NROLES || (rec->roles & ~((1U << PAIR_NROLES) - 1))
+	    != 0 || pend_by_dev(p, rec->device_id) != NULL ||
+	    pend_by_req(p, rec->request_id) != NULL)
+		return PAIR_DENIED;
+	if (p->npend >= PAIR_MAX_PENDING)
+		return PAIR_NOMEM;
+	memset(&s, 0, sizeof(s));
+	s.name = dup_cstr(rec->display_name);
+	s.platform = dup_cstr(rec->platform);
+	s.family = dup_cstr(rec->device_family);
+	s.client_id = dup_cstr(rec->client_id);
+	s.client_mode = dup_cstr(rec->client_mode);
+	s.ip = dup_cstr(rec->remote_ip);
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    (rec->display_name && !s.name) || (rec->platform && !s.platform) ||
+	    (rec->device_family && !s.family) ||
+	    (rec->client_id && !s.client_id) ||
+	    (rec->client_mode && !s.client_mode) ||
+	    (rec->remote_ip && !s.ip)) {
+		free(e);
+		strs_free(&s);
+		return PAIR_NOMEM;
+	}
+	memcpy(e->request_id, rec->request_id, sizeof(e->request_id));
+	memcpy(e->device_id, rec->device_id, sizeof(e->device_id));
+	memcpy(e->public_key, rec->public_key, sizeof(e->public_key));
+	e->display_name = s.name;
+	e->platform = s.platform;
+	e->device_family = s.family;
+	e->client_id = s.client_id;
+	e->client_mode = s.client_mode;
+	e->remote_ip = s.ip;
+	e->role = rec->role;
+	e->roles = rec->roles;
+	e->scopes = rec->scopes;
+	e->silent = rec->silent != 0;
+	e->is_repair = rec->is_repair != 0;
+	e->ts = rec->ts;
+	e->refreshed_at_ms = rec->refreshed_at_ms;
+	/* The queue stays ordered by refresh time (the store sorts). */
+	pend_link(p, e);
+	return PAIR_OK;
+}
+
+void
+pairing_clear(struct pairing *p)
+{
+	struct pair_pending	*e;
+	struct pair_device	*d;
+	size_t			 i;
+
+	while ((e = TAILQ_FIRST(&p->pq)) != NULL)
+		pend_delete(p, e);
+	for (i = 0; i < p->ndevb; i++)
+		while ((d = p->dev[i]) != NULL) {
+			dev_unlink(p, d);
+			dev_free(d);
+		}
 }

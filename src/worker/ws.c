@@ -131,6 +131,8 @@ handle_connect(struct worker *w, struct conn *c, const char *text,
 			    "expected=%d", (long long)cp.min_protocol,
 			    (long long)cp.max_protocol, CG_PROTOCOL);
 		res = err_first_frame(ff, &cp, err, &cl);
+		if (res != NULL)
+			res = res_error(cp.req_id.p, cp.req_id.len, res);
 		connect_params_free(&cp);
 		send_error_and_close(c, res, &cl);
 		return;
@@ -423,8 +425,15 @@ cb_gateway(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	}
 }
 
+/*
+ * Real clients offer no subprotocol and get protocols[0].  lws 4.1
+ * refuses an offered name it does not list, so the names a client might
+ * offer are listed (and echoed, as the reference echoes the first).
+ */
 const struct lws_protocols worker_protocols[] = {
 	{ "openclaw", cb_gateway, 0, 4096, 0, NULL, 0 },
+	{ "openclaw.v1", cb_gateway, 0, 4096, 0, NULL, 0 },
+	{ "openclaw.v4", cb_gateway, 0, 4096, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
