@@ -1,0 +1,130 @@
+#!/bin/bash
+# t_process.sh: the process model as the operator sees it: separate
+# processes, privilege separation under root, the instance lock,
+# respawn after crashes, fail-closed authd, and clean stops.
+[ "$(id -u)" = 0 ] && export CLAWGATE_TEST_ROOT=1
+. "$top_srcdir/tests/lib.sh"
+
+plan 29
+
+T=proc-token-0123456789abcdefghijklmn
+CONF='{"gateway":{"auth":{"mode":"token","token":"'$T'"}},"clawgate":{"workers":2}}'
+
+children_named()
+{
+	# pids of the master's children whose comm is $1
+	local pid
+	for pid in $(_descendants "$DAEMON_PID"); do
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = "$1" ] && echo "$pid"
+	done
+}
+
+field()	# field PID NAME: a line of /proc/PID/status
+{
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null | awk '{print $1}'
+}
+
+handshake_ok()
+{
+	wsr --connect "$(cparams ".auth={token:\"$T\"}")"
+	[ "$(q 'select(.ev=="recv" and .json.id=="c1") | .json.ok')" = true ]
+}
+
+wait_for()	# wait_for TENTHS CMD...: poll until CMD succeeds
+{
+	local i n=$1
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+start_daemon "$CONF"
+
+AUTHD=$(children_named clawgate-authd)
+WORKERS=$(children_named clawgate-worker)
+is "$(echo "$AUTHD" | grep -c .)" 1 "one authd process"
+is "$(echo "$WORKERS" | grep -c .)" 2 "two worker processes (clawgate.workers)"
+W1=$(echo "$WORKERS" | head -n 1)
+AUTHD_PID=$AUTHD
+
+is "$(field "$AUTHD" Seccomp)" 2 "authd runs under a seccomp filter"
+is "$(field "$W1" Seccomp)" 2 "worker runs under a seccomp filter"
+is "$(field "$AUTHD" NoNewPrivs)" 1 "authd has no_new_privs"
+is "$(field "$W1" NoNewPrivs)" 1 "worker has no_new_privs"
+
+if [ "$(id -u)" = 0 ]; then
+	MUID=$(field "$DAEMON_PID" Uid)
+	AUID=$(field "$AUTHD" Uid)
+	WUID=$(field "$W1" Uid)
+	is "$MUID" 0 "master keeps root (it binds and supervises)"
+	is "$AUID" "$(id -u _clawgate_auth)" "authd runs as _clawgate_auth"
+	is "$WUID" "$(id -u _clawgate)" "workers run as _clawgate"
+	is "$(readlink /proc/$AUTHD/root)" /var/empty "authd is chrooted"
+	is "$(readlink /proc/$W1/root)" /var/empty "worker is chrooted"
+	# A non-dumpable process's /proc files belong to root, not its uid.
+	is "$(stat -c %u /proc/$AUTHD/environ)" 0 "authd is not dumpable"
+else
+	skip 6 "not root: no privilege drop to observe"
+fi
+
+ok handshake_ok "handshake through the sandboxed processes"
+
+# --- a second instance on the same run directory is refused ------------------
+out=$("$CLAWGATED" -d -f "$DAEMON_CONF" --port "$(free_port)" 2>&1 </dev/null)
+rc=$?
+is "$rc" 1 "second start exits 1"
+like "$out" "already running \\(pid $DAEMON_PID, started " \
+    "second start names the running pid and start time"
+
+# --- kill -9 a worker: respawned, service continues -----------------------
+kill -KILL "$W1"
+respawned() { local n; n=$(children_named clawgate-worker | grep -vx "$W1" | grep -c .); [ "$n" = 2 ]; }
+ok 'wait_for 20 respawned' "a killed worker is replaced within 2 s"
+ok 'wait_for 20 handshake_ok' "connects succeed after the worker respawn"
+like "$(cat "$DAEMON_LOG")" "worker\\[[01]\\] \\(pid $W1\\) killed by signal 9" \
+    "the master logs how the worker died"
+
+# --- kill -9 authd: respawned and re-fed; workers reconnect ------------------
+kill -KILL "$AUTHD_PID"
+new_authd() { local a; a=$(children_named clawgate-authd); [ -n "$a" ] && [ "$a" != "$AUTHD_PID" ]; }
+ok 'wait_for 30 new_authd' "a killed authd is replaced"
+ok 'wait_for 30 handshake_ok' "connects succeed again once authd is back"
+wsr --connect "$(cparams '.auth={token:"wrong-token"}')"
+is "$(q 'select(.ev=="recv" and .json.id=="c1") | .json.error.details.code')" \
+    AUTH_TOKEN_MISMATCH "the respawned authd still holds the right secret"
+
+# --- authd that cannot stay up: the master fails closed -----------------------
+for i in 1 2 3 4 5; do
+	a=$(children_named clawgate-authd)
+	[ -n "$a" ] && kill -KILL $a
+	wait_for 30 '[' -n "$(children_named clawgate-authd)" ']' >/dev/null 2>&1
+	sleep 0.3
+done
+ok '_wait_gone "$DAEMON_PID" 100' "after repeated authd deaths the master exits"
+wait "$DAEMON_PID" 2>/dev/null
+rc=$?
+DAEMON_PID=
+isnt "$rc" 0 "fail-closed exit status is non-zero"
+like "$(cat "$DAEMON_LOG")" "authd cannot stay up" "the log says why it stopped"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$PORT/healthz")
+is "$code" 000 "nothing listens after a fail-closed stop"
+
+# --- master death: children exit on their own ---------------------------------
+start_daemon "$CONF"
+KIDS=$(_descendants "$DAEMON_PID")
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=
+gone() { local k; for k in $KIDS; do kill -0 "$k" 2>/dev/null && return 1; done; return 0; }
+ok 'wait_for 30 gone' "children exit when the master dies"
+
+# --- SIGTERM: clean stop, lock released -----------------------------------------
+start_daemon "$CONF"
+LOCK="$DAEMON_DIR/run/clawgated.pid"
+is "$(head -n 1 "$LOCK")" "$DAEMON_PID" "the pid file names the master"
+stop_daemon
+is "$DAEMON_STATUS" 0 "SIGTERM: exit status 0"
+ok '[ ! -e "$LOCK" ]' "SIGTERM: the pid file is removed"
