@@ -8,7 +8,7 @@
 # 127.0.0.2 ... 127.0.0.9 to act as remote hosts.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 101
+plan 103
 
 TOKEN=abc123
 PASSWORD='p@ss&w0rd#'
@@ -39,12 +39,15 @@ autherr()
 }
 
 # expect_error DESC WANT_ERROR_JSON [CONN]: the connect res carries exactly
-# this error and the server closes 1008 with its message.
+# this error and the server closes 1008 with its message.  clawgate's two
+# documented additions to details (src/worker/errors.h: expectedFingerprint,
+# alsoFailed) are left out of the comparison and tested on their own.
 expect_error()
 {
 	local msg
 	msg=$(jq -r .message <<<"$2")
-	is "$(resq c1 .error "${3:-1}")" "$(canon "$2")" "$1: error"
+	is "$(resq c1 '.error | del(.details.expectedFingerprint,
+	    .details.alsoFailed)' "${3:-1}")" "$(canon "$2")" "$1: error"
 	is "$(srv_close "${3:-1}")" "1008|$msg" "$1: close 1008 with the message"
 }
 
@@ -99,6 +102,12 @@ wsr --connect "$(cparams '.auth={token:"wrong-token"}')"
 expect_error "wrong token, no device" "$(autherr \
     "unauthorized: gateway token mismatch ($LOCAL_TOKEN_HINT)" \
     AUTH_TOKEN_MISMATCH token_mismatch false update_auth_credentials)"
+
+fp=$(sed -n 's/.*fingerprint \([0-9A-Za-z_-]*\).*/\1/p' "$DAEMON_LOG" | head -n 1)
+is "$(resq c1 .error.details.expectedFingerprint)" "$fp" \
+    "wrong token: details.expectedFingerprint is the one clawgated logged"
+is "$(q 'select(.ev == "recv" or .ev == "close")' | grep -c "$TOKEN")" 0 \
+    "wrong token: nothing the server sent contains the secret"
 
 wsr --connect "$(cparams '.auth={token:"wrong-token"}' '.device="SIGN"')"
 expect_error "wrong token, signed device" "$(autherr \

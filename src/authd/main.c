@@ -1,13 +1,20 @@
 /*
  * clawgate-authd: the only process that holds the gateway's secrets.
  *
- * It starts as root only long enough to become an unprivileged user in
- * an empty chroot, refuses to be ptraced or dumped, and then answers one
- * question on each worker's private channel: may this connect proceed?
- * It opens no files and no sockets; it ignores workers until the master
- * has given it the secrets (OpenSMTPD's ca.c stance).
+ * It starts as root only long enough to open its state directory and
+ * become an unprivileged user in an empty chroot, refuses to be ptraced
+ * or dumped, and then answers on each worker's private channel: may this
+ * connect proceed, and what may this connection do with the pairing
+ * table (rpc.c).  Its only files are the pairing store, reached through
+ * the directory descriptor opened before the sandbox (store.c); it opens
+ * no sockets and ignores workers until the master has given it the
+ * secrets (OpenSMTPD's ca.c stance).
+ *
+ * Replies to a worker leave in order through a per-channel queue, so an
+ * event queued before a verdict is never overtaken by it.
  */
 #include <sys/prctl.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -28,37 +35,136 @@
 #include "ipc.h"
 #include "log.h"
 #include "privdrop.h"
+#include "rpc.h"
 #include "sandbox.h"
+#include "store.h"
 #include "util.h"
 
 #define MAX_CHANNELS	128
+#define OUTQ_MAX	((size_t)64 << 20)	/* unsent bytes per channel */
+#define FLUSH_EVERY	10.0			/* s, soft pairing changes */
+
+struct outmsg {
+	TAILQ_ENTRY(outmsg)	 q;
+	uint16_t		 type;
+	uint64_t		 id;
+	size_t			 len;
+	uint8_t			 data[];
+};
 
 struct channel {
-	int		 fd;		/* -1 when unused */
-	uint32_t	 slot;
-	ev_io		 io;
+	int			 fd;		/* -1 when unused */
+	uint32_t		 slot;
+	uint64_t		 id;		/* unique, never reused */
+	ev_io			 io, wio;
+	TAILQ_HEAD(, outmsg)	 outq;
+	size_t			 outbytes;
 };
 
 static struct authd	*authd;
+static struct store	*store;
+static struct rpc	*rpc;
 static struct channel	 channels[MAX_CHANNELS];
+static uint64_t		 next_chan_id = 1;
 static int		 have_secrets;
 static struct ev_loop	*loop;
 static ev_io		 master_io;
+static ev_timer		 flush_timer;
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: clawgate-authd -s slot -g generation -u user "
-	    "[-c chroot] [-Dv]\n(started by clawgated; not for direct use)\n");
+	    "[-c chroot] [-S statedir] [-Dv]\n"
+	    "(started by clawgated; not for direct use)\n");
 	exit(CG_EXIT_CONFIG);
 }
 
 static void
 channel_close(struct channel *c)
 {
+	struct outmsg	*o;
+
 	ev_io_stop(loop, &c->io);
+	ev_io_stop(loop, &c->wio);
+	while ((o = TAILQ_FIRST(&c->outq)) != NULL) {
+		TAILQ_REMOVE(&c->outq, o, q);
+		sodium_memzero(o->data, o->len);
+		free(o);
+	}
+	c->outbytes = 0;
 	close(c->fd);
 	c->fd = -1;
+	rpc_channel_gone(rpc, c->id);	/* its connections are gone */
+}
+
+/* Send what the socket takes; watch for room if anything is left. */
+static void
+channel_flush(struct channel *c)
+{
+	struct outmsg	*o;
+
+	while ((o = TAILQ_FIRST(&c->outq)) != NULL) {
+		if (ipc_send(c->fd, o->type, o->id, o->data, o->len, -1) == -1) {
+			if (errno == EAGAIN)
+				break;
+			log_warn("sending to worker[%u]: dropping its channel",
+			    c->slot);
+			channel_close(c);
+			return;
+		}
+		TAILQ_REMOVE(&c->outq, o, q);
+		c->outbytes -= o->len;
+		sodium_memzero(o->data, o->len);
+		free(o);
+	}
+	if (TAILQ_EMPTY(&c->outq))
+		ev_io_stop(loop, &c->wio);
+	else
+		ev_io_start(loop, &c->wio);
+}
+
+static void
+channel_writable_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+	channel_flush(w->data);
+}
+
+static void
+channel_send(struct channel *c, uint16_t type, uint64_t id, const void *p,
+    size_t len)
+{
+	struct outmsg	*o;
+
+	if (c->fd == -1)
+		return;
+	if (c->outbytes + len > OUTQ_MAX ||
+	    (o = malloc(sizeof(*o) + len)) == NULL) {
+		log_warnx("worker[%u] does not read its channel: dropping it",
+		    c->slot);
+		channel_close(c);
+		return;
+	}
+	o->type = type;
+	o->id = id;
+	o->len = len;
+	memcpy(o->data, p, len);
+	TAILQ_INSERT_TAIL(&c->outq, o, q);
+	c->outbytes += len;
+	channel_flush(c);
+}
+
+/* rpc.c's way out. */
+static void
+rpc_send(void *arg, uint64_t chan, uint16_t type, uint64_t id,
+    const void *p, size_t len)
+{
+	int	i;
+
+	for (i = 0; i < MAX_CHANNELS; i++)
+		if (channels[i].fd != -1 && (chan == RPC_ALL_CHANNELS ||
+		    channels[i].id == chan))
+			channel_send(&channels[i], type, id, p, len);
 }
 
 static void
@@ -78,11 +184,25 @@ answer(struct channel *c, const struct ipc_msg *m)
 		v.result = VERDICT_ERROR;
 		v.reason = AUTH_R_UNAVAILABLE;
 	} else
-		authd_decide(authd, &req, now_ms(), &v);
-	if (ipc_send(c->fd, IPC_A2W_VERDICT, m->hdr.id, &v, sizeof(v), -1)
-	    == -1 && errno != EAGAIN)
-		log_warn("sending verdict to worker[%u]", c->slot);
+		rpc_connect(rpc, c->id, &req, now_ms(), &v);
+	channel_send(c, IPC_A2W_VERDICT, m->hdr.id, &v, sizeof(v));
 	sodium_memzero(&v, sizeof(v));
+}
+
+static void
+dispatch(struct channel *c, const struct ipc_msg *m)
+{
+	switch (m->hdr.type) {
+	case IPC_W2A_AUTH_REQ:
+		answer(c, m);
+		break;
+	case IPC_W2A_RPC:
+		rpc_call(rpc, c->id, m->hdr.id, m->buf, m->hdr.len, now_ms());
+		break;
+	case IPC_W2A_SESSION_END:
+		rpc_session_end(rpc, c->id, m->buf, m->hdr.len);
+		break;
+	}
 }
 
 static void
@@ -92,7 +212,7 @@ worker_cb(struct ev_loop *l, ev_io *w, int revents)
 	struct ipc_msg	 m;
 	int		 rc, n;
 
-	for (n = 0; n < 64; n++) {
+	for (n = 0; n < 64 && c->fd != -1; n++) {
 		rc = ipc_recv(c->fd, &m);
 		if (rc == -1 && errno == EAGAIN)
 			break;
@@ -109,7 +229,7 @@ worker_cb(struct ev_loop *l, ev_io *w, int revents)
 			channel_close(c);
 			break;
 		}
-		answer(c, &m);
+		dispatch(c, &m);
 		sodium_memzero(m.buf, m.hdr.len);
 	}
 }
@@ -131,8 +251,13 @@ add_channel(int fd, uint32_t slot)
 	fd_set_nonblock(fd);
 	channels[i].fd = fd;
 	channels[i].slot = slot;
+	channels[i].id = next_chan_id++;
+	TAILQ_INIT(&channels[i].outq);
+	channels[i].outbytes = 0;
 	ev_io_init(&channels[i].io, worker_cb, fd, EV_READ);
 	channels[i].io.data = &channels[i];
+	ev_io_init(&channels[i].wio, channel_writable_cb, fd, EV_WRITE);
+	channels[i].wio.data = &channels[i];
 	ev_io_start(loop, &channels[i].io);
 }
 
@@ -195,10 +320,64 @@ master_cb(struct ev_loop *l, ev_io *w, int revents)
 	}
 }
 
+/* Changes nobody waits for (last use, metadata) are saved lazily. */
+static void
+flush_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)rpc_flush(rpc);
+}
+
 static void
 sigterm_cb(struct ev_loop *l, ev_signal *w, int revents)
 {
+	(void)rpc_flush(rpc);
 	exit(0);
+}
+
+/* Before privdrop: the store's directory, the only files authd uses. */
+static void
+open_store(const char *dir)
+{
+	char	err[4200];
+
+	if (dir == NULL) {
+		log_warnx("no state directory (-S): paired devices will not "
+		    "survive a restart");
+		return;
+	}
+	if ((store = store_open(dir, err, sizeof(err))) == NULL) {
+		log_err("pairing store: %s", err);
+		exit(CG_EXIT_CONFIG);
+	}
+}
+
+/*
+ * In the sandbox: load the table, or start one.  A store that cannot be
+ * read is a configuration error: starting empty would unpair everyone.
+ */
+static void
+load_store(void)
+{
+	char	err[4200];
+	int	rc;
+
+	if (store == NULL)
+		return;
+	if ((rc = store_load(store, authd, err, sizeof(err))) == -1) {
+		log_err("pairing store unusable: %s (fix or move it away; "
+		    "authd will not start without it)", err);
+		exit(CG_EXIT_CONFIG);
+	}
+	if (rc == 1) {
+		if (store_save(store, authd, err, sizeof(err)) == -1) {
+			log_err("cannot create the pairing store: %s", err);
+			exit(CG_EXIT_CONFIG);
+		}
+		log_info("pairing store created: %s", store_path(store));
+	} else
+		log_info("pairing store loaded: %zu devices, %zu pending "
+		    "requests", pairing_count(authd_pairing(authd)),
+		    pairing_pending_count(authd_pairing(authd), now_ms()));
 }
 
 static void
@@ -221,7 +400,7 @@ main(int argc, char *argv[])
 	struct privdrop	 pd;
 	struct rlimit	 rl = { 0, 0 };
 	ev_signal	 sigterm;
-	const char	*user = "_clawgate_auth", *root = "";
+	const char	*user = "_clawgate_auth", *root = "", *dir = NULL;
 	char		 err[512];
 	int		 ch, debug = 0, verbose = 0, i;
 
@@ -230,7 +409,7 @@ main(int argc, char *argv[])
 		case 'c': root = optarg; break;
 		case 'D': debug = 1; break;
 		case 'g': case 's': break;
-		case 'S': break;	/* the pairing store directory */
+		case 'S': dir = optarg; break;
 		case 'u': user = optarg; break;
 		case 'v': verbose++; break;
 		default: usage();
@@ -252,6 +431,7 @@ main(int argc, char *argv[])
 		fatalx("out of memory");
 	for (i = 0; i < MAX_CHANNELS; i++)
 		channels[i].fd = -1;
+	open_store(dir);
 
 	if (privdrop_prepare(&pd, user, root, err, sizeof(err)) == -1) {
 		log_err("%s", err);
@@ -264,11 +444,18 @@ main(int argc, char *argv[])
 	ev_signal_start(loop, &sigterm);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* a full store fails a save, no more */
 	ev_io_init(&master_io, master_cb, CG_FD_MASTER, EV_READ);
 	ev_io_start(loop, &master_io);
+	ev_timer_init(&flush_timer, flush_cb, FLUSH_EVERY, FLUSH_EVERY);
+	ev_timer_start(loop, &flush_timer);
 
 	privdrop_apply(&pd);
-	sandbox_apply(SANDBOX_AUTHD, debug);
+	sandbox_apply(SANDBOX_AUTHD, debug, store != NULL ?
+	    store_dirfd(store) : -1);
+	load_store();
+	if ((rpc = rpc_new(authd, store, rpc_send, NULL)) == NULL)
+		fatalx("out of memory");
 
 	if (ipc_send(CG_FD_MASTER, IPC_X2M_READY, 0, &(uint32_t){ 0 }, 4, -1)
 	    == -1)

@@ -211,14 +211,53 @@ enc_pending(const struct pair_pending *e)
 	return ob_done(&b);
 }
 
-static int
-enc_device_cb(const struct pair_device *d, void *arg)
-{
-	json_t	*a = arg, *o;
+struct devlist {
+	const struct pair_device	**v;
+	size_t				  n;
+};
 
-	if ((o = enc_device(d)) == NULL || json_array_append_new(a, o) == -1)
-		return 1;
+static int
+collect_device(const struct pair_device *d, void *arg)
+{
+	struct devlist	*l = arg;
+
+	l->v[l->n++] = d;
 	return 0;
+}
+
+static int
+device_id_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct pair_device *const *)a)->device_id,
+	    (*(const struct pair_device *const *)b)->device_id);
+}
+
+/* Records by device id: the same table always gives the same text. */
+static json_t *
+enc_devices(const struct pairing *p)
+{
+	struct devlist	 l;
+	json_t		*a, *o;
+	size_t		 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	l.n = 0;
+	if ((l.v = calloc(pairing_count(p) + 1, sizeof(*l.v))) == NULL) {
+		json_decref(a);
+		return NULL;
+	}
+	pairing_foreach(p, collect_device, &l);
+	qsort(l.v, l.n, sizeof(*l.v), device_id_cmp);
+	for (i = 0; i < l.n; i++)
+		if ((o = enc_device(l.v[i])) == NULL ||
+		    json_array_append_new(a, o) == -1) {
+			json_decref(a);
+			a = NULL;
+			break;
+		}
+	free(l.v);
+	return a;
 }
 
 static int
@@ -236,12 +275,10 @@ store_encode(struct authd *a)
 {
 	struct pairing	*p = authd_pairing(a);
 	struct ob	 b = { json_object(), 0 };
-	json_t		*devs = json_array(), *pend = json_array();
+	json_t		*devs = enc_devices(p), *pend = json_array();
 	char		 key[sodium_base64_ENCODED_LEN(32,
 			    sodium_base64_VARIANT_ORIGINAL)];
 
-	if (devs != NULL)
-		pairing_foreach(p, enc_device_cb, devs);
 	/* now = 0: list without pruning; expiry is for the reader. */
 	if (pend != NULL)
 		pairing_foreach_pending(p, 0, enc_pending_cb, pend);

@@ -161,7 +161,7 @@ static const struct type_rule rules[IPC_TYPE_MAX] = {
 	    sizeof(struct ipc_auth_policy), 0, "POLICY" },
 	[IPC_A2M_SECRETS_RESULT] = { SZ_EXACT, 4, 4, 0, "SECRETS_RESULT" },
 	[IPC_M2W_CONFIG] = { SZ_EXACT, sizeof(struct ipc_worker_config),
-	    sizeof(struct ipc_worker_config), 0, "CONFIG" },
+	    sizeof(struct ipc_worker_config), 1, "CONFIG" },
 	[IPC_M2W_AUTHD_CHANNEL] = { SZ_EXACT, 4, 4, 1, "AUTHD_CHANNEL" },
 	[IPC_M2W_DRAIN] = { SZ_EXACT, 4, 4, 0, "DRAIN" },
 	[IPC_W2A_AUTH_REQ] = { SZ_RANGE, 1, IPC_MAX_MSG, 0, "AUTH_REQ" },

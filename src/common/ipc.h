@@ -38,7 +38,7 @@ enum ipc_type {
 	/* authd -> master */
 	IPC_A2M_SECRETS_RESULT = 32,	/* u32 ok */
 	/* master -> worker */
-	IPC_M2W_CONFIG = 48,		/* struct ipc_worker_config */
+	IPC_M2W_CONFIG = 48,		/* struct ipc_worker_config, fd = pre-auth zone */
 	IPC_M2W_AUTHD_CHANNEL,		/* fd = new authd channel */
 	IPC_M2W_DRAIN,			/* u32 grace_ms */
 	/* worker <-> authd */
@@ -130,6 +130,7 @@ struct ipc_worker_config {
 	uint32_t	ntrusted_proxies;
 	uint32_t	nallowed_origins;
 	uint32_t	port;
+	uint32_t	nworkers;		/* slots in the pre-auth zone */
 	/* CIDRs as {family, prefix, 16 address bytes}. */
 	struct ipc_cidr {
 		uint8_t	family;		/* 4 or 6 */

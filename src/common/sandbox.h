@@ -12,9 +12,12 @@ enum sandbox_role { SANDBOX_AUTHD, SANDBOX_WORKER };
 /*
  * Apply the policy for `role'.  With `debug', a forbidden call is
  * reported to the master (its number and name) before the process exits,
- * instead of the kernel killing it silently.  Fatal on failure.
+ * instead of the kernel killing it silently.  `dirfd' (authd only, else
+ * -1) is the one directory whose files the process may create, read,
+ * replace and remove, through the *at() calls relative to it.  Fatal on
+ * failure.
  */
-void		sandbox_apply(enum sandbox_role role, int debug);
+void		sandbox_apply(enum sandbox_role role, int debug, int dirfd);
 /* "seccomp", "pledge" or "none". */
 const char	*sandbox_kind(void);
 

@@ -5,7 +5,7 @@
 #include "sandbox.h"
 
 void
-sandbox_apply(enum sandbox_role role, int debug)
+sandbox_apply(enum sandbox_role role, int debug, int dirfd)
 {
 	log_debug("no sandbox available on this system");
 }

@@ -4,6 +4,13 @@
  * Harmless probes (open, stat) fail with EACCES instead, as OpenSSH does,
  * so a lazy libc path degrades rather than dies.  mmap/mprotect may never
  * ask for PROT_EXEC.
+ *
+ * authd with a pairing store may also create, read, replace and remove
+ * files, but only by the *at() calls relative to the store's directory
+ * descriptor (the first argument, and both for renameat); any other
+ * open or stat still gets the soft EACCES.  Calls on an open descriptor
+ * (fsync, fdatasync, fstat, ftruncate, lseek) are allowed on any: authd
+ * opens nothing else.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -62,6 +69,19 @@ static const int sanitizer_calls[] = {
 	SCMP_SYS(kill),
 };
 
+/* authd with a store: calls on descriptors it already holds. */
+static const int store_fd_calls[] = {
+	SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(ftruncate),
+};
+
+/* authd with a store: path calls, first argument the store's dirfd. */
+static const int store_at_calls[] = {
+	SCMP_SYS(openat), SCMP_SYS(unlinkat), SCMP_SYS(newfstatat),
+};
+
+/* A store file may grow to this (store.h: STORE_MAX_BYTES, plus room). */
+#define STORE_FSIZE_MAX	((rlim_t)2 << 30)
+
 static int sigsys_fd = -1;
 
 /* Debug mode: name the offending call to the master, then exit. */
@@ -107,42 +127,87 @@ allow_memory(scmp_filter_ctx ctx)
 		fatalx("seccomp memory rules");
 }
 
-/* Soft denials: libc probes fail with EACCES instead of killing. */
+/*
+ * Soft denials: libc probes fail with EACCES instead of killing.  With a
+ * store directory the *at() calls are denied only away from it (the
+ * allow rules cover it), and fstat is allowed outright.
+ */
 static void
-deny_soft(scmp_filter_ctx ctx)
+deny_soft(scmp_filter_ctx ctx, int dirfd)
 {
 	static const int soft[] = {
 		SCMP_SYS(openat), SCMP_SYS(open), SCMP_SYS(newfstatat),
 		SCMP_SYS(fstat), SCMP_SYS(stat), SCMP_SYS(access),
 	};
 	size_t	i;
+	int	rc;
 
-	for (i = 0; i < sizeof(soft) / sizeof(soft[0]); i++)
-		if (soft[i] >= 0)
-			(void)seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+	for (i = 0; i < sizeof(soft) / sizeof(soft[0]); i++) {
+		if (soft[i] < 0)
+			continue;
+		if (dirfd >= 0 && soft[i] == SCMP_SYS(fstat))
+			continue;
+		if (dirfd >= 0 && (soft[i] == SCMP_SYS(openat) ||
+		    soft[i] == SCMP_SYS(newfstatat)))
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+			    soft[i], 1, SCMP_A0(SCMP_CMP_NE,
+			    (scmp_datum_t)dirfd));
+		else
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
 			    soft[i], 0);
+		if (rc < 0 && dirfd >= 0)
+			fatalx("seccomp soft-deny rule %d", soft[i]);
+	}
+}
+
+/* authd's store: file work relative to `dirfd' only. */
+static void
+allow_store(scmp_filter_ctx ctx, int dirfd)
+{
+	scmp_datum_t	d = (scmp_datum_t)dirfd;
+	size_t		i;
+
+	allow_list(ctx, store_fd_calls, sizeof(store_fd_calls) / sizeof(int));
+	if (!WITH_SANITIZERS)	/* the sanitizer list has it already */
+		allow_list(ctx, (const int []){ SCMP_SYS(fstat) }, 1);
+	for (i = 0; i < sizeof(store_at_calls) / sizeof(int); i++)
+		if (store_at_calls[i] >= 0 && seccomp_rule_add(ctx,
+		    SCMP_ACT_ALLOW, store_at_calls[i], 1,
+		    SCMP_A0(SCMP_CMP_EQ, d)) < 0)
+			fatalx("seccomp store rule %d", store_at_calls[i]);
+	if ((SCMP_SYS(renameat) >= 0 && seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+	    SCMP_SYS(renameat), 2, SCMP_A0(SCMP_CMP_EQ, d),
+	    SCMP_A2(SCMP_CMP_EQ, d)) < 0) ||
+	    (SCMP_SYS(renameat2) >= 0 && seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+	    SCMP_SYS(renameat2), 2, SCMP_A0(SCMP_CMP_EQ, d),
+	    SCMP_A2(SCMP_CMP_EQ, d)) < 0))
+		fatalx("seccomp store rename rules");
 }
 
 static void
-set_rlimits(void)
+set_rlimits(enum sandbox_role role, int dirfd)
 {
 	struct rlimit	zero = { 0, 0 };
+	struct rlimit	store = { STORE_FSIZE_MAX, STORE_FSIZE_MAX };
 
-	/* No files grow, no processes fork, no cores leak secrets. */
+	/* No files grow (bar authd's store), no forks, no cores. */
 	if (!WITH_SANITIZERS)
 		(void)setrlimit(RLIMIT_NPROC, &zero);
-	(void)setrlimit(RLIMIT_FSIZE, &zero);
+	(void)setrlimit(RLIMIT_FSIZE, role == SANDBOX_AUTHD && dirfd >= 0 ?
+	    &store : &zero);
 	(void)setrlimit(RLIMIT_CORE, &zero);
 }
 
 void
-sandbox_apply(enum sandbox_role role, int debug)
+sandbox_apply(enum sandbox_role role, int debug, int dirfd)
 {
 	scmp_filter_ctx		ctx;
 	struct sigaction	sa;
 	uint32_t		deflt;
 
-	set_rlimits();
+	if (role != SANDBOX_AUTHD)
+		dirfd = -1;
+	set_rlimits(role, dirfd);
 	deflt = debug ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
 	if (debug) {
 		sigsys_fd = CG_FD_MASTER;
@@ -164,9 +229,11 @@ sandbox_apply(enum sandbox_role role, int debug)
 	if (WITH_SANITIZERS)
 		allow_list(ctx, sanitizer_calls,
 		    sizeof(sanitizer_calls) / sizeof(int));
-	else {
+	if (dirfd >= 0)
+		allow_store(ctx, dirfd);
+	if (!WITH_SANITIZERS) {
 		allow_memory(ctx);
-		deny_soft(ctx);
+		deny_soft(ctx, dirfd);
 	}
 	if (WITH_SANITIZERS)
 		(void)seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 0);

@@ -227,6 +227,7 @@ worker_config(struct master *m, struct child *c)
 	wc.control_ui_enabled = (uint32_t)cfg->control_ui_enabled;
 	wc.dev_mode = (uint32_t)m->foreground;
 	wc.port = (uint32_t)cfg->port;
+	wc.nworkers = (uint32_t)m->nworkers;
 	wc.nlocal_peers = (uint32_t)cfg->nlocal_peers;
 	for (i = 0; i < cfg->nlocal_peers && i < 16; i++) {
 		wc.local_peers[i].family = cfg->local_peers[i].family;
@@ -247,7 +248,7 @@ worker_config(struct master *m, struct child *c)
 	cg_strlcpy(wc.base_path, cfg->control_ui_base_path,
 	    sizeof(wc.base_path));
 	if (ipc_send(c->fd, IPC_M2W_CONFIG, m->generation, &wc, sizeof(wc),
-	    -1) == -1)
+	    m->preauth_fd) == -1)
 		log_warn("sending config to worker[%d]", c->slot);
 }
 

@@ -22,6 +22,7 @@
 #include "clawgate.h"
 #include "log.h"
 #include "master.h"
+#include "preauth.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -573,6 +574,8 @@ main(int argc, char *argv[])
 		daemonize(m, logfd);
 		lock_update_pid(m->config_path);	/* the pid changed */
 	}
+	if ((m->preauth_fd = preauth_shm_create()) == -1)
+		fatal("cannot create the shared pre-auth zone");
 	m->loop = ev_default_loop(EVFLAG_AUTO);
 	m->started_ms = now_ms();
 	m->generation = 1;

@@ -80,6 +80,7 @@ struct master {
 	int			 notify_fd;	/* daemonizing parent waits on it */
 	int			 announced;
 	int			 show_token;
+	int			 preauth_fd;	/* shared pre-auth counting zone */
 };
 
 /* main.c */

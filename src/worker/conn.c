@@ -14,90 +14,43 @@
 #include "config.h"
 #include "conn.h"
 #include "log.h"
+#include "preauth.h"
 #include "util.h"
 #include "worker.h"
 
 struct conn_list	open_conns = TAILQ_HEAD_INITIALIZER(open_conns);
 
-/* --- per-address pre-auth counts ---------------------------------------- */
-
-#define PREAUTH_BUCKETS	1024
-
-struct preauth_ent {
-	struct preauth_ent	*next;
-	int			 family;
-	uint8_t			 addr[16];
-	unsigned		 count;
-};
-static struct preauth_ent	*preauth_tab[PREAUTH_BUCKETS];
-
-static unsigned
-addr_hash(int family, const uint8_t *a)
-{
-	unsigned	h = 2166136261u;
-	int		i;
-
-	for (i = 0; i < 16; i++)
-		h = (h ^ a[i]) * 16777619u;
-	return (h ^ (unsigned)family) % PREAUTH_BUCKETS;
-}
-
-static struct preauth_ent **
-preauth_find(const struct conn *c)
-{
-	struct preauth_ent	**pp;
-
-	pp = &preauth_tab[addr_hash(c->family, c->addr)];
-	for (; *pp != NULL; pp = &(*pp)->next)
-		if ((*pp)->family == c->family &&
-		    memcmp((*pp)->addr, c->addr, 16) == 0)
-			break;
-	return pp;
-}
+/* --- per-address pre-auth counts, across every worker -------------------- */
 
 int
 preauth_count(const struct conn *c)
 {
-	struct preauth_ent	**pp = preauth_find(c);
+	return (int)preauth_shm_count(W->preauth, (int)W->cfg.nworkers,
+	    c->family, c->addr);
+}
 
-	return *pp != NULL ? (int)(*pp)->count : 0;
+unsigned
+preauth_total(void)
+{
+	return preauth_shm_total(W->preauth, (int)W->cfg.nworkers);
 }
 
 void
 preauth_add(struct conn *c)
 {
-	struct preauth_ent	**pp;
-
 	if (c->counted_preauth)
 		return;
-	pp = preauth_find(c);
-	if (*pp == NULL) {
-		if ((*pp = calloc(1, sizeof(**pp))) == NULL)
-			return;
-		(*pp)->family = c->family;
-		memcpy((*pp)->addr, c->addr, 16);
-	}
-	(*pp)->count++;
+	preauth_shm_add(W->preauth, W->slot, c->family, c->addr, 1);
 	c->counted_preauth = 1;
-	W->preauth_total++;
 }
 
 void
 preauth_drop(struct conn *c)
 {
-	struct preauth_ent	**pp, *e;
-
 	if (!c->counted_preauth)
 		return;
 	c->counted_preauth = 0;
-	W->preauth_total--;
-	pp = preauth_find(c);
-	if ((e = *pp) == NULL)
-		return;
-	if (--e->count == 0) {
-		*pp = e->next;
-		free(e);
-	}
+	preauth_shm_add(W->preauth, W->slot, c->family, c->addr, -1);
 }
 
 /* --- lifecycle ------------------------------------------------------------ */

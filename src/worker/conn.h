@@ -111,6 +111,7 @@ void		 conn_log(struct conn *, const char *what, const char *fmt, ...)
 /* Per-source-address count of unauthenticated sockets. */
 int		 conn_is_trusted_proxy(const struct conn *);
 int		 preauth_count(const struct conn *);
+unsigned	 preauth_total(void);
 void		 preauth_add(struct conn *);
 void		 preauth_drop(struct conn *);
 

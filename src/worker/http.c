@@ -158,13 +158,26 @@ attribute_forwarded(struct lws *wsi, struct conn *c)
 	c->loopback = 0;
 }
 
+static const char proxy_body[] = "{\"error\":{\"message\":\"Proxy "
+    "client attribution is required. Configure gateway.trustedProxies "
+    "narrowly and make the proxy overwrite or safely rebuild forwarded "
+    "client headers.\",\"type\":\"proxy_attribution_required\"}}";
+
+/* Forwarding headers from a peer that is not a trusted proxy: 403. */
+static int
+refuse_unattributed(struct lws *wsi, struct conn *c)
+{
+	conn_log(c, "proxy attribution required", "(forwarding headers from "
+	    "a peer not in gateway.trustedProxies) status=403");
+	(void)respond(wsi, HTTP_STATUS_FORBIDDEN,
+	    "application/json; charset=utf-8", CSP_JSON, NULL, proxy_body,
+	    sizeof(proxy_body) - 1, 0, 1);
+	return -1;
+}
+
 int
 http_refuse_upgrade(struct lws *wsi, struct conn *c)
 {
-	static const char proxy_body[] = "{\"error\":{\"message\":\"Proxy "
-	    "client attribution is required. Configure gateway.trustedProxies "
-	    "narrowly and make the proxy overwrite or safely rebuild forwarded "
-	    "client headers.\",\"type\":\"proxy_attribution_required\"}}";
 	static const char busy_body[] = "Too many unauthenticated sockets";
 
 	copy_header(wsi, WSI_TOKEN_ORIGIN, c->origin, sizeof(c->origin));
@@ -173,19 +186,15 @@ http_refuse_upgrade(struct lws *wsi, struct conn *c)
 	copy_header(wsi, WSI_TOKEN_HTTP_USER_AGENT, c->ua, sizeof(c->ua));
 	if (forwarding_headers(wsi)) {
 		if (!conn_is_trusted_proxy(c)) {
-			conn_log(c, "proxy attribution required",
-			    "(forwarding headers from a peer not in "
-			    "gateway.trustedProxies) status=403");
-			return respond(wsi, HTTP_STATUS_FORBIDDEN,
-			    "application/json; charset=utf-8", CSP_JSON, NULL,
-			    proxy_body, sizeof(proxy_body) - 1, 0, 1), 1;
+			(void)refuse_unattributed(wsi, c);
+			return 1;
 		}
 		c->forwarded = 1;
 		c->local = 0;	/* attributed clients are remote */
 		attribute_forwarded(wsi, c);
 	}
 	if (preauth_count(c) >= (int)W->cfg.preauth_per_ip ||
-	    W->preauth_total >= W->cfg.preauth_global) {
+	    preauth_total() >= W->cfg.preauth_global) {
 		(void)respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "text/plain", CSP_JSON, NULL, busy_body,
 		    sizeof(busy_body) - 1, 0, 1);
@@ -215,6 +224,8 @@ http_serve(struct lws *wsi, struct conn *c, const char *uri)
 	static const char json[] = "application/json; charset=utf-8";
 	int	get, head;
 
+	if (forwarding_headers(wsi) && !conn_is_trusted_proxy(c))
+		return refuse_unattributed(wsi, c);
 	get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
 	head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
 	if (!get && !head)

@@ -19,6 +19,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "preauth.h"
 #include "privdrop.h"
 #include "sandbox.h"
 #include "util.h"
@@ -64,6 +65,12 @@ read_config(struct worker *w)
 	    m.hdr.type != IPC_M2W_CONFIG)
 		fatalx("expected the configuration from the master");
 	memcpy(&w->cfg, m.buf, sizeof(w->cfg));
+	if (w->cfg.nworkers == 0 || w->cfg.nworkers > PREAUTH_SLOTS ||
+	    w->slot < 0 || w->slot >= (int)w->cfg.nworkers)
+		fatalx("bad worker slot %d of %u", w->slot, w->cfg.nworkers);
+	if ((w->preauth = preauth_shm_map(m.fd)) == NULL)
+		fatal("mapping the pre-auth zone");
+	preauth_shm_reset(w->preauth, w->slot);
 	if (w->cfg.nlisteners == 0 || w->cfg.nlisteners > CG_MAX_LISTENERS)
 		fatalx("bad listener count %u", w->cfg.nlisteners);
 }
@@ -227,7 +234,7 @@ main(int argc, char *argv[])
 	ev_signal_start(w->loop, &sigterm);
 
 	privdrop_apply(&pd);
-	sandbox_apply(SANDBOX_WORKER, debug);
+	sandbox_apply(SANDBOX_WORKER, debug, -1);
 
 	if (sock_type(CG_FD_AUTHD, NULL) == SOCK_SEQPACKET)
 		authq_set_channel(w, CG_FD_AUTHD);

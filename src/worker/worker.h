@@ -37,7 +37,7 @@ struct worker {
 	uint64_t		 started_ms;	/* wall clock */
 	uint64_t		 started_mono;
 	char			 boot_id[37];
-	unsigned		 preauth_total;	/* unauthenticated WS sockets */
+	struct preauth_shm	*preauth;	/* shared with every worker */
 	struct ipc_worker_stats	 st;
 	int			 draining;
 };

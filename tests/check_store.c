@@ -1,0 +1,615 @@
+/*
+ * check_store.c: the pairing store on disk (src/authd/store.c): round
+ * trips, atomic replacement, and refusal of damaged documents.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "authd.h"
+#include "authproto.h"
+#include "config.h"
+#include "scopes.h"
+#include "store.h"
+
+#define NOW	1795342016742ULL
+#define NONCE	"3cabda82-4782-4df7-a1fe-1b4d291960da"
+#define TOKEN	"abc123"
+#define S(x)	((struct auth_str){ (x), strlen(x) })
+
+static struct authd	*A;
+static char		 dir[64];
+
+struct tdev {
+	uint8_t	pk[32], sk[64];
+	char	id[DEVICE_ID_LEN + 1];
+	char	pub[64];
+	char	sig[128];
+};
+
+static void
+tdev_init(struct tdev *d, uint8_t seedbyte)
+{
+	uint8_t	seed[32];
+
+	memset(d, 0, sizeof(*d));
+	memset(seed, seedbyte, sizeof(seed));
+	crypto_sign_seed_keypair(d->pk, d->sk, seed);
+	device_id_from_key(d->pk, d->id);
+	sodium_bin2base64(d->pub, sizeof(d->pub), d->pk, 32,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* A signed connect with the shared token, or with `devtok' if set. */
+static void
+req_for(struct auth_req *r, struct tdev *d, int local, uint64_t now,
+    const char *devtok)
+{
+	uint8_t	 sig[64];
+	char	*pl;
+	size_t	 len;
+
+	memset(r, 0, sizeof(*r));
+	r->flags = AUTH_F_HAS_DEVICE |
+	    (local ? (AUTH_F_LOCAL | AUTH_F_LOOPBACK) : 0);
+	r->peer = S(local ? "127.0.0.1" : "10.1.2.3");
+	r->client_id = S("cli");
+	r->client_mode = S("cli");
+	r->platform = S("linux");
+	r->name = S("box \"one\"");
+	r->role = S("operator");
+	r->scopes[0] = S("operator.read");
+	r->scopes[1] = S("operator.pairing");
+	r->nscopes = 2;
+	r->challenge_nonce = S(NONCE);
+	if (devtok != NULL)
+		r->device_token = S(devtok);
+	else
+		r->token = S(TOKEN);
+	r->dev_id = S(d->id);
+	r->dev_pubkey = S(d->pub);
+	r->dev_signed_at = now;
+	r->dev_nonce = S(NONCE);
+	pl = device_payload(r, "operator", 1, &len);
+	ck_assert_ptr_nonnull(pl);
+	crypto_sign_detached(sig, NULL, (unsigned char *)pl, len, d->sk);
+	free(pl);
+	sodium_bin2base64(d->sig, sizeof(d->sig), sig, sizeof(sig),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	r->dev_sig = S(d->sig);
+}
+
+static struct authd *
+new_authd(void)
+{
+	struct authd	*a = authd_new();
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(authd_set_secrets(a, AUTHMODE_TOKEN, TOKEN,
+	    strlen(TOKEN), NULL, 0), 0);
+	return a;
+}
+
+static void
+setup(void)
+{
+	ck_assert_int_ge(sodium_init(), 0);
+	A = new_authd();
+	snprintf(dir, sizeof(dir), "/tmp/check_store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+rm_rf(const char *d)
+{
+	char	cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+teardown(void)
+{
+	authd_free(A);
+	A = NULL;
+	rm_rf(dir);
+}
+
+static char *
+file_path(const char *name)
+{
+	static char	p[128];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	FILE	*f = fopen(file_path(name), "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static char *
+read_file(const char *name)
+{
+	FILE	*f = fopen(file_path(name), "r");
+	char	*buf;
+	long	 n;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* Pair `d' silently (local), leaving its device token in `tok'. */
+static void
+pair(struct authd *a, struct tdev *d, char tok[DEVICE_TOKEN_LEN + 1])
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_for(&r, d, 1, NOW, NULL);
+	authd_decide(a, &r, NOW, &v);
+	ck_assert_uint_eq(v.result, VERDICT_OK);
+	ck_assert_uint_eq(strlen(v.device_token), DEVICE_TOKEN_LEN);
+	memcpy(tok, v.device_token, DEVICE_TOKEN_LEN + 1);
+}
+
+/* A remote device's pending request; its id in `rid'. */
+static void
+request(struct authd *a, struct tdev *d, uint64_t now,
+    char rid[REQUEST_ID_LEN + 1])
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_for(&r, d, 0, now, NULL);
+	authd_decide(a, &r, now, &v);
+	ck_assert_uint_eq(v.reason, AUTH_R_PAIRING_REQUIRED);
+	memcpy(rid, v.request_id, REQUEST_ID_LEN + 1);
+}
+
+static struct store *
+open_store(void)
+{
+	struct store	*st;
+	char		 err[512];
+
+	st = store_open(dir, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	return st;
+}
+
+/* Load the store into a fresh authd; -1/0/1 as store_load, err kept. */
+static int
+load_into(struct authd **out, char *err, size_t errlen)
+{
+	struct store	*st = open_store();
+	int		 rc;
+
+	*out = new_authd();
+	rc = store_load(st, *out, err, errlen);
+	store_close(st);
+	return rc;
+}
+
+static int
+verify(struct authd *a, struct tdev *d, const char *tok)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_for(&r, d, 1, NOW, tok);
+	authd_decide(a, &r, NOW, &v);
+	return v.result == VERDICT_OK && v.method == AUTH_M_DEVICE_TOKEN;
+}
+
+START_TEST(round_trip)
+{
+	struct store		*st;
+	struct authd		*b;
+	struct tdev		 d1, d2, d3;
+	struct pair_result	 res;
+	char			 tok1[DEVICE_TOKEN_LEN + 1];
+	char			 tok2[DEVICE_TOKEN_LEN + 1];
+	char			 rid[REQUEST_ID_LEN + 1], err[512];
+	json_t			*ja, *jb;
+	char			*text;
+	struct stat		 sb;
+
+	tdev_init(&d1, 1);
+	tdev_init(&d2, 2);
+	tdev_init(&d3, 3);
+	pair(A, &d1, tok1);
+	pair(A, &d2, tok2);
+	ck_assert_int_eq(pairing_revoke(authd_pairing(A), d2.id,
+	    PAIR_ROLE_OPERATOR, PAIR_CALLER_ANY, NOW + 5, &res), PAIR_OK);
+	request(A, &d3, NOW + 10, rid);
+	st = open_store();
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
+	store_close(st);
+
+	ck_assert_int_eq(stat(file_path(STORE_FILE), &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 0777, 0600);
+	ck_assert_int_eq(access(file_path(STORE_TMP), F_OK), -1);
+	/* No bearer token in the file, only salts. */
+	text = read_file(STORE_FILE);
+	ck_assert_ptr_null(strstr(text, tok1));
+	ck_assert_ptr_null(strstr(text, tok2));
+	ck_assert_ptr_nonnull(strstr(text, "\"version\":1"));
+	free(text);
+
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(pairing_count(authd_pairing(b)), 2);
+	ck_assert_uint_eq(pairing_pending_count(authd_pairing(b), NOW + 10),
+	    1);
+	ck_assert_ptr_nonnull(pairing_pending_get(authd_pairing(b), rid,
+	    NOW + 10));
+	ja = store_encode(A);
+	jb = store_encode(b);
+	ck_assert_int_eq(json_equal(ja, jb), 1);
+	json_decref(ja);
+	json_decref(jb);
+	/* The token key came back: the same strings verify. */
+	ck_assert_int_eq(verify(b, &d1, tok1), 1);
+	ck_assert_int_eq(verify(b, &d2, tok2), 0);	/* revoked */
+	ck_assert_uint_eq(pairing_get(authd_pairing(b), d2.id)->
+	    tokens[PAIR_ROLE_OPERATOR].revoked_at_ms, NOW + 5);
+	/* The approved request comes back approvable. */
+	ck_assert_int_eq(pairing_approve(authd_pairing(b), rid,
+	    PAIR_CALLER_ANY, NOW + 20, &res), PAIR_OK);
+	ck_assert_str_eq(res.device_id, d3.id);
+	authd_free(b);
+}
+END_TEST
+
+START_TEST(missing_file_is_empty)
+{
+	struct store	*st;
+	char		 err[512] = "";
+	struct authd	*b;
+	json_t		*doc;
+	uint8_t		 key[32];
+
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 1);
+	ck_assert_uint_eq(pairing_count(authd_pairing(b)), 0);
+	/* The caller then saves the fresh key: it is what loads next. */
+	memcpy(key, authd_keys(b)->token_key, 32);
+	st = open_store();
+	ck_assert_int_eq(store_save(st, b, err, sizeof(err)), 0);
+	store_close(st);
+	authd_free(b);
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
+	ck_assert_int_eq(memcmp(authd_keys(b)->token_key, key, 32), 0);
+	doc = store_encode(b);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "devices")), 0);
+	json_decref(doc);
+	authd_free(b);
+}
+END_TEST
+
+/* Load must fail with "<path>: <want...>". */
+static void
+assert_refused(const char *want)
+{
+	struct authd	*b;
+	char		 err[1024], prefix[256];
+	int		 rc;
+
+	rc = load_into(&b, err, sizeof(err));
+	authd_free(b);
+	ck_assert_int_eq(rc, -1);
+	snprintf(prefix, sizeof(prefix), "%s: ", file_path(STORE_FILE));
+	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
+	    "no path in \"%s\"", err);
+	ck_assert_msg(strstr(err, want) != NULL, "\"%s\" not in \"%s\"",
+	    want, err);
+}
+
+/* The saved document of one paired device, as text to tamper with. */
+static char *
+saved_doc(void)
+{
+	struct store	*st;
+	struct tdev	 d;
+	char		 tok[DEVICE_TOKEN_LEN + 1], err[512];
+
+	tdev_init(&d, 9);
+	pair(A, &d, tok);
+	st = open_store();
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
+	store_close(st);
+	return read_file(STORE_FILE);
+}
+
+/* Replace the first `from' in the saved document with `to', write it. */
+static void
+tamper(const char *from, const char *to)
+{
+	char	*doc = saved_doc(), *p, *out;
+
+	p = strstr(doc, from);
+	ck_assert_msg(p != NULL, "\"%s\" not in the document", from);
+	out = calloc(1, strlen(doc) + strlen(to) + 1);
+	ck_assert_ptr_nonnull(out);
+	memcpy(out, doc, (size_t)(p - doc));
+	strcat(out, to);
+	strcat(out, p + strlen(from));
+	write_file(STORE_FILE, out);
+	free(out);
+	free(doc);
+}
+
+START_TEST(corrupt_json_refused)
+{
+	write_file(STORE_FILE, "{\"version\":1,\"tokenKey\":");
+	assert_refused("not valid JSON: line 1");
+	write_file(STORE_FILE, "");
+	assert_refused("not valid JSON");
+	write_file(STORE_FILE, "[]");
+	assert_refused("document: not a JSON object");
+	write_file(STORE_FILE, "{\"version\":1,\"version\":1}");
+	assert_refused("duplicate object key");
+}
+END_TEST
+
+START_TEST(version_mismatch_refused)
+{
+	tamper("\"version\":1", "\"version\":2");
+	assert_refused("version: 2 is not supported");
+	tamper("\"version\":1", "\"version\":\"1\"");
+	assert_refused("version: missing or not an integer");
+}
+END_TEST
+
+START_TEST(bad_fields_refused)
+{
+	tamper("\"tokenKey\":\"", "\"tokenKey\":\"AAAA");
+	assert_refused("tokenKey: not base64 of 32 bytes");
+	tamper("\"deviceId\":\"", "\"deviceId\":\"0");
+	assert_refused("devices[0].deviceId: does not match publicKey");
+	tamper("\"deviceId\":\"", "\"deviceId\":false,\"d\":\"");
+	assert_refused("devices[0]: unexpected field \"d\"");
+	tamper("\"platform\":\"linux\"", "\"platform\":\"linux\",\"x\":1");
+	assert_refused("devices[0]: unexpected field \"x\"");
+	tamper("\"approvedScopes\":[", "\"approvedScopes\":[\"operator.god\",");
+	assert_refused("devices[0].approvedScopes: element 0 is not a known "
+	    "scope");
+	tamper("\"salt\":\"", "\"salt\":\"!");
+	assert_refused("devices[0].tokens.operator.salt: not base64 of 16 "
+	    "bytes");
+	tamper("\"createdAtMs\":", "\"createdAtMs\":-");
+	assert_refused("createdAtMs: not a non-negative integer");
+	tamper("\"roles\":[\"operator\"]", "\"roles\":[\"admin\"]");
+	assert_refused("devices[0].roles: element 0 is not a known role");
+	tamper("\"tokens\":{\"operator\"", "\"tokens\":{\"root\"");
+	assert_refused("devices[0].tokens: unknown role \"root\"");
+	tamper("\"devices\":[", "\"devices\":7,\"x\":[");
+	assert_refused("unexpected field \"x\"");
+}
+END_TEST
+
+START_TEST(identity_and_duplicates_refused)
+{
+	struct tdev	 other;
+	char		*doc, *p, *dup;
+	size_t		 n;
+	int		 depth;
+
+	/* A device id that is not its key's. */
+	tdev_init(&other, 10);
+	doc = saved_doc();
+	p = strstr(doc, "\"publicKey\":\"") + strlen("\"publicKey\":\"");
+	memcpy(p, other.pub, strlen(other.pub));
+	write_file(STORE_FILE, doc);
+	assert_refused("devices[0].deviceId: does not match publicKey");
+	free(doc);
+
+	/* The same record twice. */
+	rm_rf(dir);
+	snprintf(dir, sizeof(dir), "/tmp/check_store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	doc = saved_doc();
+	p = strstr(doc, "\"devices\":[{") + strlen("\"devices\":[");
+	for (n = 0, depth = 0; n == 0 || depth > 0; n++)
+		depth += p[n] == '{' ? 1 : p[n] == '}' ? -1 : 0;
+	dup = calloc(1, strlen(doc) + n + 2);
+	ck_assert_ptr_nonnull(dup);
+	memcpy(dup, doc, (size_t)(p - doc) + n);
+	strcat(dup, ",");
+	strncat(dup, p, n);
+	strcat(dup, p + n);
+	write_file(STORE_FILE, dup);
+	assert_refused("devices[1].deviceId: duplicate");
+	free(dup);
+	free(doc);
+}
+END_TEST
+
+START_TEST(unreadable_refused)
+{
+	/* A directory where the file should be. */
+	ck_assert_int_eq(mkdir(file_path(STORE_FILE), 0700), 0);
+	assert_refused("cannot read");
+	ck_assert_int_eq(rmdir(file_path(STORE_FILE)), 0);
+	/* A symlink is not followed. */
+	ck_assert_int_eq(symlink("/etc/passwd", file_path(STORE_FILE)), 0);
+	assert_refused("cannot open");
+}
+END_TEST
+
+START_TEST(atomic_replace)
+{
+	struct store	*st;
+	struct authd	*b;
+	struct tdev	 d1, d2;
+	char		 tok[DEVICE_TOKEN_LEN + 1], err[512];
+	char		*old, *now;
+
+	tdev_init(&d1, 21);
+	pair(A, &d1, tok);
+	st = open_store();
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
+	old = read_file(STORE_FILE);
+
+	/* A crash while writing the next version: the old one loads. */
+	write_file(STORE_TMP, "{\"version\":1,\"tokenKey\":\"trunc");
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(pairing_count(authd_pairing(b)), 1);
+	authd_free(b);
+	/* ... and the stale temporary file is gone. */
+	ck_assert_int_eq(access(file_path(STORE_TMP), F_OK), -1);
+
+	/* A save that cannot write leaves the old document whole. */
+	tdev_init(&d2, 22);
+	pair(A, &d2, tok);
+	ck_assert_int_eq(mkdir(file_path(STORE_TMP), 0700), 0);
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, STORE_TMP ": cannot create") != NULL, "%s",
+	    err);
+	now = read_file(STORE_FILE);
+	ck_assert_str_eq(now, old);
+	free(now);
+	ck_assert_int_eq(rmdir(file_path(STORE_TMP)), 0);
+	/* Then the next save replaces it as a whole. */
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(pairing_count(authd_pairing(b)), 2);
+	ck_assert_int_eq(verify(b, &d2, tok), 1);
+	authd_free(b);
+	store_close(st);
+	free(old);
+}
+END_TEST
+
+START_TEST(pending_order_and_expiry)
+{
+	struct store	*st;
+	struct authd	*b;
+	struct tdev	 d[3];
+	char		 rid[3][REQUEST_ID_LEN + 1], err[512];
+	int		 i;
+
+	for (i = 0; i < 3; i++) {
+		tdev_init(&d[i], (uint8_t)(30 + i));
+		request(A, &d[i], NOW + (uint64_t)i * 100000, rid[i]);
+	}
+	st = open_store();
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
+	store_close(st);
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
+	/* The oldest expires first, in the restored table too. */
+	ck_assert_uint_eq(pairing_pending_count(authd_pairing(b),
+	    NOW + PAIR_PENDING_TTL_MS + 1), 2);
+	ck_assert_ptr_null(pairing_pending_get(authd_pairing(b), rid[0],
+	    NOW + PAIR_PENDING_TTL_MS + 1));
+	ck_assert_ptr_nonnull(pairing_pending_get(authd_pairing(b), rid[2],
+	    NOW + PAIR_PENDING_TTL_MS + 1));
+	authd_free(b);
+}
+END_TEST
+
+START_TEST(open_refuses_shared_dir)
+{
+	char	err[512];
+
+	ck_assert_int_eq(chmod(dir, 0750), 0);
+	ck_assert_ptr_null(store_open(dir, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "must not be accessible to group") != NULL,
+	    "%s", err);
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+	ck_assert_ptr_null(store_open("/nonexistent/x", err, sizeof(err)));
+	ck_assert_str_eq(err, "/nonexistent/x: No such file or directory");
+}
+END_TEST
+
+START_TEST(many_devices)
+{
+	struct store		*st;
+	struct authd		*b;
+	struct pair_device	 rec;
+	uint8_t			 pk[32];
+	char			 err[512];
+	uint32_t		 i;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.roles = PAIR_ROLE_BIT(PAIR_ROLE_OPERATOR);
+	rec.approved_scopes = SCOPE_BIT(SCOPE_READ);
+	rec.tokens[PAIR_ROLE_OPERATOR].present = 1;
+	rec.tokens[PAIR_ROLE_OPERATOR].scopes = SCOPE_BIT(SCOPE_READ);
+	for (i = 0; i < 5000; i++) {
+		memset(pk, 0, sizeof(pk));
+		memcpy(pk, &i, sizeof(i));
+		memcpy(rec.public_key, pk, 32);
+		device_id_from_key(pk, rec.device_id);
+		rec.created_at_ms = rec.approved_at_ms = NOW + i;
+		ck_assert_int_eq(pairing_restore(authd_pairing(A), &rec),
+		    PAIR_OK);
+	}
+	st = open_store();
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
+	store_close(st);
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(pairing_count(authd_pairing(b)), 5000);
+	authd_free(b);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite	*s = suite_create("store");
+	TCase	*tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, missing_file_is_empty);
+	tcase_add_test(tc, corrupt_json_refused);
+	tcase_add_test(tc, version_mismatch_refused);
+	tcase_add_test(tc, bad_fields_refused);
+	tcase_add_test(tc, identity_and_duplicates_refused);
+	tcase_add_test(tc, unreadable_refused);
+	tcase_add_test(tc, atomic_replace);
+	tcase_add_test(tc, pending_order_and_expiry);
+	tcase_add_test(tc, open_refuses_shared_dir);
+	tcase_add_test(tc, many_devices);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	if (sodium_init() < 0)
+		return 1;
+	sr = srunner_create(store_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
