@@ -1,12 +1,17 @@
 /*
  * check_authd.c: authd's decision core against the reference's recorded
- * behaviour (protocol.md §2.5, §5-§7, §10; peer transcripts 01-05, 09).
+ * behaviour (protocol.md §2.5, §5-§7, §10; peer transcripts 01-05, 09),
+ * and its RPCs, sessions and events (§7.6, §7.7, §8.2).
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "authd.h"
@@ -14,7 +19,10 @@
 #include "config.h"
 #include "fingerprint.h"
 #include "ratelimit.h"
+#include "rpc.h"
 #include "scopes.h"
+#include "session.h"
+#include "store.h"
 
 #define NOW	1795342016742ULL
 #define NONCE	"3cabda82-4782-4df7-a1fe-1b4d291960da"
@@ -1792,6 +1800,1159 @@ START_TEST(pairing_scales)
 }
 END_TEST
 
+/* ---- RPCs, sessions and events (rpc.c, session.c) --------------------- */
+
+#define MAXMSG	8192
+
+struct msg {
+	uint64_t	 chan;
+	uint16_t	 type;
+	uint64_t	 id;
+	char		*text;
+	size_t		 len;
+};
+
+static struct rpc	*R;
+static struct msg	 msgs[MAXMSG];
+static size_t		 nmsgs;
+static uint64_t		 next_id = 100;
+
+static void
+cap_send(void *arg, uint64_t chan, uint16_t type, uint64_t id,
+    const void *p, size_t len)
+{
+	struct msg	*m;
+
+	ck_assert_uint_lt(nmsgs, MAXMSG);
+	ck_assert_uint_le(len, RPC_PIECE_MAX);
+	m = &msgs[nmsgs++];
+	m->chan = chan;
+	m->type = type;
+	m->id = id;
+	m->len = len;
+	m->text = malloc(len + 1);
+	ck_assert_ptr_nonnull(m->text);
+	memcpy(m->text, p, len);
+	m->text[len] = '\0';
+}
+
+static void
+msgs_clear(void)
+{
+	size_t	i;
+
+	for (i = 0; i < nmsgs; i++)
+		free(msgs[i].text);
+	nmsgs = 0;
+}
+
+static void
+setup_rpc(void)
+{
+	setup_token();
+	R = rpc_new(A, NULL, cap_send, NULL);
+	ck_assert_ptr_nonnull(R);
+}
+
+static void
+teardown_rpc(void)
+{
+	rpc_free(R);
+	R = NULL;
+	msgs_clear();
+	teardown();
+}
+
+/* json_dumps into a static buffer (no leak in assertions). */
+static const char *
+jtext(const json_t *j, size_t flags)
+{
+	static char	 ring[4][8192];
+	static int	 k;
+	char		*s;
+
+	k = (k + 1) % 4;
+	s = json_dumps(j, flags);
+	snprintf(ring[k], sizeof(ring[k]), "%s", s != NULL ? s : "(null)");
+	free(s);
+	return ring[k];
+}
+
+struct sess {
+	char	id[AUTH_SESSION_LEN + 1];
+};
+
+/* A connect through rpc.c; the session handle (or "") in `s'. */
+static void
+rconnect(uint64_t chan, const struct auth_req *r, uint64_t now,
+    struct auth_verdict *v, struct sess *s)
+{
+	memset(v, 0xa5, sizeof(*v));
+	rpc_connect(R, chan, r, now, v);
+	if (s != NULL) {
+		memcpy(s->id, v->session, AUTH_SESSION_LEN);
+		s->id[AUTH_SESSION_LEN] = '\0';
+	}
+}
+
+/* A device-less local CLI operator with the shared token and `scopes'. */
+static void
+op_session(uint64_t chan, struct sess *s, const char *const *scopes)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	for (r.nscopes = 0; scopes[r.nscopes] != NULL; r.nscopes++)
+		r.scopes[r.nscopes] = S(scopes[r.nscopes]);
+	rconnect(chan, &r, NOW, &v, s);
+	ck_assert_uint_eq(v.result, VERDICT_OK);
+	ck_assert_uint_eq(strspn(s->id, "0123456789abcdef"), AUTH_SESSION_LEN);
+}
+
+/*
+ * A device paired locally with `scopes', then connected with its device
+ * token: a self-scoped caller.  Its token in `tok'.
+ */
+static void
+dev_session(uint64_t chan, struct tdev *d, const char *const *scopes,
+    struct sess *s, char tok[DEVICE_TOKEN_LEN + 1])
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	for (r.nscopes = 0; scopes[r.nscopes] != NULL; r.nscopes++)
+		r.scopes[r.nscopes] = S(scopes[r.nscopes]);
+	tdev_sign(d, &r, 1);
+	rconnect(chan, &r, NOW, &v, s);
+	ck_assert_uint_eq(v.result, VERDICT_OK);
+	rpc_session_end(R, chan, s->id, AUTH_SESSION_LEN);
+	memcpy(tok, v.device_token, DEVICE_TOKEN_LEN + 1);
+	r.token = (struct auth_str){ NULL, 0 };
+	r.device_token = S(tok);
+	tdev_sign(d, &r, 1);
+	rconnect(chan, &r, NOW, &v, s);
+	ck_assert_uint_eq(v.result, VERDICT_OK);
+	ck_assert_uint_eq(v.method, AUTH_M_DEVICE_TOKEN);
+}
+
+/* A remote device asking for `role' and `scopes': its request id. */
+static void
+remote_request(struct tdev *d, const char *role, const char *const *scopes,
+    uint64_t now, char rid[REQUEST_ID_LEN + 1])
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 0);
+	r.token = S(TOKEN);
+	r.role = S(role);
+	r.name = S("remote-box");
+	for (r.nscopes = 0; scopes[r.nscopes] != NULL; r.nscopes++)
+		r.scopes[r.nscopes] = S(scopes[r.nscopes]);
+	r.dev_signed_at = now;
+	tdev_sign(d, &r, 1);
+	rconnect(9, &r, now, &v, NULL);
+	ck_assert_uint_eq(v.reason, AUTH_R_PAIRING_REQUIRED);
+	memcpy(rid, v.request_id, REQUEST_ID_LEN + 1);
+}
+
+/* The joined result for request `id' on `chan', parsed. */
+static json_t *
+result_of(uint64_t chan, uint64_t id)
+{
+	json_error_t	 je;
+	json_t		*j;
+	char		*buf = NULL;
+	size_t		 i, len = 0;
+	int		 done = 0;
+
+	for (i = 0; i < nmsgs && !done; i++) {
+		struct msg *m = &msgs[i];
+		const char *p = m->text;
+		size_t n = m->len;
+
+		if (m->type != IPC_A2W_RPC_RESULT || m->id != id)
+			continue;
+		ck_assert_uint_eq(m->chan, chan);
+		if (p[0] == '{')
+			done = 1;
+		else {
+			ck_assert_msg(p[0] == '+' || p[0] == '$', "piece %c",
+			    p[0]);
+			done = p[0] == '$';
+			p++;
+			n--;
+		}
+		buf = realloc(buf, len + n + 1);
+		ck_assert_ptr_nonnull(buf);
+		memcpy(buf + len, p, n);
+		len += n;
+		buf[len] = '\0';
+	}
+	ck_assert_msg(done, "no result for %llu", (unsigned long long)id);
+	j = json_loads(buf, 0, &je);
+	ck_assert_msg(j != NULL, "result not JSON: %s", je.text);
+	free(buf);
+	return j;
+}
+
+static json_t *
+call_raw(uint64_t chan, const char *text)
+{
+	uint64_t	id = next_id++;
+
+	rpc_call(R, chan, id, text, strlen(text), NOW + 1000);
+	return result_of(chan, id);
+}
+
+static json_t *
+call(uint64_t chan, const struct sess *s, const char *method,
+    const char *params)
+{
+	char	buf[4096];
+
+	if (params == NULL)
+		snprintf(buf, sizeof(buf), "{\"session\":\"%s\",\"method\":"
+		    "\"%s\"}", s->id, method);
+	else
+		snprintf(buf, sizeof(buf), "{\"session\":\"%s\",\"method\":"
+		    "\"%s\",\"params\":%s}", s->id, method, params);
+	return call_raw(chan, buf);
+}
+
+static void
+assert_err(json_t *res, const char *code, const char *message)
+{
+	json_t	*e = json_object_get(res, "error");
+
+	ck_assert_msg(json_is_false(json_object_get(res, "ok")),
+	    "not an error: %s", jtext(res, 0));
+	ck_assert_str_eq(json_string_value(json_object_get(e, "code")), code);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "message")),
+	    message);
+	json_decref(res);
+}
+
+/* The payload of a success (borrowed from `res'). */
+static json_t *
+payload_of(json_t *res)
+{
+	ck_assert_msg(json_is_true(json_object_get(res, "ok")), "failed: %s",
+	    jtext(res, 0));
+	return json_object_get(res, "payload");
+}
+
+/* The object's keys, comma-joined in order. */
+static const char *
+keys_of(json_t *o)
+{
+	static char	 buf[1024];
+	const char	*k;
+	json_t		*v;
+
+	buf[0] = '\0';
+	json_object_foreach(o, k, v) {
+		if (buf[0] != '\0')
+			strcat(buf, ",");
+		strcat(buf, k);
+	}
+	return buf;
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	ck_assert_msg(s != NULL, "no string %s", k);
+	return s;
+}
+
+/* The i'th message of `type' from index `from', or NULL. */
+static json_t *
+nth_msg(uint16_t type, size_t from, size_t n, size_t *at)
+{
+	size_t	i;
+
+	for (i = from; i < nmsgs; i++)
+		if (msgs[i].type == type && n-- == 0) {
+			if (at != NULL)
+				*at = i;
+			return json_loads(msgs[i].text, 0, NULL);
+		}
+	return NULL;
+}
+
+static size_t
+count_msgs(uint16_t type)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < nmsgs; i++)
+		n += msgs[i].type == type;
+	return n;
+}
+
+/* {"event":"device.pair.resolved",...}; consumes `ev'. */
+static void
+assert_resolved(json_t *ev, const char *rid, const char *id,
+    const char *decision)
+{
+	json_t	*p = json_object_get(ev, "payload");
+
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_str_eq(keys_of(ev), "event,payload,scope");
+	ck_assert_str_eq(jstr(ev, "event"), "device.pair.resolved");
+	ck_assert_str_eq(jstr(ev, "scope"), "operator.pairing");
+	ck_assert_str_eq(keys_of(p), "requestId,deviceId,decision,ts");
+	ck_assert_str_eq(jstr(p, "requestId"), rid);
+	ck_assert_str_eq(jstr(p, "deviceId"), id);
+	ck_assert_str_eq(jstr(p, "decision"), decision);
+	ck_assert(json_is_integer(json_object_get(p, "ts")));
+	json_decref(ev);
+}
+
+static const char *const SC_ADMIN[] = { "operator.admin", NULL };
+static const char *const SC_PAIR[] = { "operator.pairing", NULL };
+static const char *const SC_PAIR_READ[] = { "operator.pairing",
+    "operator.read", NULL };
+static const char *const SC_RW[] = { "operator.read", "operator.write",
+    NULL };
+static const char *const SC_READ[] = { "operator.read", NULL };
+
+START_TEST(rpc_sessions_bound_to_channel)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct sess		a, b, none;
+	struct tdev		d;
+	char			tok[DEVICE_TOKEN_LEN + 1];
+
+	op_session(1, &a, SC_PAIR);
+	op_session(1, &b, SC_PAIR);
+	ck_assert_str_ne(a.id, b.id);
+	ck_assert_uint_eq(sessions_count(rpc_sessions(R)), 2);
+	/* A denied connect has no session. */
+	req_base(&r, 1);
+	r.token = S("wrong");
+	rconnect(1, &r, NOW, &v, &none);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	ck_assert_uint_eq(strlen(none.id), 0);
+	ck_assert_uint_eq(sessions_count(rpc_sessions(R)), 2);
+
+	payload_of(call(1, &a, "device.pair.list", "{}"));
+	json_decref(call(1, &a, "device.pair.list", "{}"));
+	/* Another channel cannot use it. */
+	assert_err(call(2, &a, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unknown session");
+	memcpy(none.id, "00000000000000000000000000000000", 33);
+	assert_err(call(1, &none, "device.pair.list", "{}"),
+	    "INVALID_REQUEST", "unknown session");
+	/* Nor end it. */
+	rpc_session_end(R, 2, a.id, AUTH_SESSION_LEN);
+	json_decref(call(1, &a, "device.pair.list", "{}"));
+	rpc_session_end(R, 1, a.id, AUTH_SESSION_LEN);
+	assert_err(call(1, &a, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unknown session");
+	rpc_session_end(R, 1, a.id, AUTH_SESSION_LEN);	/* twice: harmless */
+	/* A device session marks the device connected until it ends. */
+	tdev_init(&d, 60);
+	dev_session(3, &d, SC_PAIR_READ, &a, tok);
+	ck_assert_int_eq(sessions_connected(rpc_sessions(R), d.id), 1);
+	ck_assert_uint_eq(sessions_count(rpc_sessions(R)), 2);
+	/* The channel goes: every session on it ends, not others. */
+	rpc_channel_gone(R, 3);
+	ck_assert_int_eq(sessions_connected(rpc_sessions(R), d.id), 0);
+	ck_assert_uint_eq(sessions_count(rpc_sessions(R)), 1);
+	json_decref(call(1, &b, "device.pair.list", "{}"));
+	rpc_channel_gone(R, 1);
+	ck_assert_uint_eq(sessions_count(rpc_sessions(R)), 0);
+	assert_err(call(1, &b, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unknown session");
+}
+END_TEST
+
+START_TEST(rpc_list_shapes)
+{
+	struct sess	 op, ds;
+	struct tdev	 d1, d2;
+	char		 tok[DEVICE_TOKEN_LEN + 1], rid[REQUEST_ID_LEN + 1];
+	json_t		*res, *pl, *p, *t;
+
+	op_session(1, &op, SC_ADMIN);
+	res = call(1, &op, "device.pair.list", "{}");
+	ck_assert_str_eq(jtext(payload_of(res), JSON_COMPACT),
+	    "{\"pending\":[],\"paired\":[]}");
+	json_decref(res);
+
+	tdev_init(&d1, 61);
+	dev_session(2, &d1, SC_PAIR_READ, &ds, tok);
+	tdev_init(&d2, 62);
+	remote_request(&d2, "operator", SC_READ, NOW + 7, rid);
+	res = call(1, &op, "device.pair.list", NULL);	/* no params: {} */
+	pl = payload_of(res);
+	ck_assert_str_eq(keys_of(pl), "pending,paired");
+	ck_assert_uint_eq(json_array_size(json_object_get(pl, "pending")), 1);
+	p = json_array_get(json_object_get(pl, "pending"), 0);
+	ck_assert_str_eq(keys_of(p), "requestId,deviceId,publicKey,"
+	    "displayName,platform,clientId,clientMode,role,roles,scopes,"
+	    "remoteIp,silent,isRepair,ts");
+	ck_assert_str_eq(jstr(p, "requestId"), rid);
+	ck_assert_str_eq(jstr(p, "deviceId"), d2.id);
+	ck_assert_str_eq(jstr(p, "publicKey"), d2.pub);
+	ck_assert_str_eq(jstr(p, "displayName"), "remote-box");
+	ck_assert_str_eq(jstr(p, "remoteIp"), REMOTE);
+	ck_assert_str_eq(jtext(json_object_get(p, "roles"), 0),
+	    "[\"operator\"]");
+	ck_assert_str_eq(jtext(json_object_get(p, "scopes"), 0),
+	    "[\"operator.read\"]");
+	ck_assert(json_is_false(json_object_get(p, "silent")));
+	ck_assert(json_is_false(json_object_get(p, "isRepair")));
+	ck_assert_int_eq(json_integer_value(json_object_get(p, "ts")),
+	    (json_int_t)(NOW + 7));
+
+	ck_assert_uint_eq(json_array_size(json_object_get(pl, "paired")), 1);
+	p = json_array_get(json_object_get(pl, "paired"), 0);
+	/* Redacted: no approvedScopes, tokens summarised, connected. */
+	ck_assert_str_eq(keys_of(p), "deviceId,publicKey,platform,clientId,"
+	    "clientMode,role,roles,scopes,tokens,approvedVia,createdAtMs,"
+	    "approvedAtMs,lastSeenAtMs,lastSeenReason,connected");
+	ck_assert_str_eq(jstr(p, "deviceId"), d1.id);
+	ck_assert_str_eq(jstr(p, "approvedVia"), "silent");
+	ck_assert_str_eq(jstr(p, "lastSeenReason"), "device-token-auth");
+	ck_assert_str_eq(jtext(json_object_get(p, "scopes"), 0),
+	    "[\"operator.pairing\",\"operator.read\"]");
+	ck_assert(json_is_true(json_object_get(p, "connected")));
+	t = json_object_get(p, "tokens");
+	ck_assert_uint_eq(json_array_size(t), 1);
+	ck_assert_str_eq(jtext(json_array_get(t, 0), JSON_COMPACT),
+	    "{\"role\":\"operator\",\"scopes\":[\"operator.pairing\","
+	    "\"operator.read\"],\"createdAtMs\":1795342016742,"
+	    "\"lastUsedAtMs\":1795342016742}");
+	ck_assert_ptr_null(strstr(jtext(res, 0), tok));
+	json_decref(res);
+	/* Once its connection ends it is no longer connected. */
+	rpc_session_end(R, 2, ds.id, AUTH_SESSION_LEN);
+	res = call(1, &op, "device.pair.list", "{}");
+	p = json_array_get(json_object_get(payload_of(res), "paired"), 0);
+	ck_assert(json_is_false(json_object_get(p, "connected")));
+	json_decref(res);
+}
+END_TEST
+
+START_TEST(rpc_params_validated)
+{
+	struct sess	op;
+
+	op_session(1, &op, SC_ADMIN);
+	assert_err(call(1, &op, "device.pair.list", "{\"x\":1}"),
+	    "INVALID_REQUEST",
+	    "invalid device.pair.list params: at root: unexpected property 'x'");
+	/* JavaScript key order: array indexes first; blank keys last. */
+	assert_err(call(1, &op, "device.pair.list",
+	    "{\" \":1,\"b\":1,\"7\":1,\"3\":1}"), "INVALID_REQUEST",
+	    "invalid device.pair.list params: at root: unexpected property '3'");
+	assert_err(call(1, &op, "device.pair.list", "{\" \":1}"),
+	    "INVALID_REQUEST", "invalid device.pair.list params: must not have "
+	    "additional properties");
+	assert_err(call(1, &op, "device.pair.list", "[]"), "INVALID_REQUEST",
+	    "invalid device.pair.list params: must be object");
+	assert_err(call(1, &op, "device.pair.approve", "{}"),
+	    "INVALID_REQUEST", "invalid device.pair.approve params: must have "
+	    "required property 'requestId'");
+	assert_err(call(1, &op, "device.pair.approve", "{\"requestId\":\"\"}"),
+	    "INVALID_REQUEST", "invalid device.pair.approve params: at "
+	    "/requestId: must not have fewer than 1 characters");
+	assert_err(call(1, &op, "device.pair.reject",
+	    "{\"requestId\":5,\"y\":1}"), "INVALID_REQUEST",
+	    "invalid device.pair.reject params: at root: unexpected property "
+	    "'y'; at /requestId: must be string");
+	assert_err(call(1, &op, "device.pair.remove", "{\"deviceId\":null}"),
+	    "INVALID_REQUEST", "invalid device.pair.remove params: at "
+	    "/deviceId: must be string");
+	assert_err(call(1, &op, "device.token.rotate",
+	    "{\"deviceId\":\"x\",\"scopes\":[\"a\",1,\"\"]}"), "INVALID_REQUEST",
+	    "invalid device.token.rotate params: must have required property "
+	    "'role'; at /scopes/1: must be string; at /scopes/2: must not have "
+	    "fewer than 1 characters");
+	assert_err(call(1, &op, "device.token.rotate",
+	    "{\"deviceId\":\"x\",\"role\":\"operator\",\"scopes\":\"a\"}"),
+	    "INVALID_REQUEST",
+	    "invalid device.token.rotate params: at /scopes: must be array");
+	assert_err(call(1, &op, "device.token.revoke",
+	    "{\"deviceId\":\"x\",\"role\":\"operator\",\"scopes\":[]}"),
+	    "INVALID_REQUEST", "invalid device.token.revoke params: at root: "
+	    "unexpected property 'scopes'");
+	assert_err(call(1, &op, "device.pair.rename", "{}"), "INVALID_REQUEST",
+	    "unknown method: device.pair.rename");
+}
+END_TEST
+
+START_TEST(rpc_role_and_scope)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	struct sess		rd, node;
+	struct tdev		d;
+	json_t			*res, *det;
+
+	op_session(1, &rd, SC_RW);
+	res = call(1, &rd, "device.pair.list", "{}");
+	ck_assert_str_eq(jtext(json_object_get(res, "error"),
+	    JSON_COMPACT), "{\"code\":\"FORBIDDEN\",\"message\":\"missing "
+	    "scope: operator.pairing\",\"details\":{\"code\":\"MISSING_SCOPE\","
+	    "\"missingScope\":\"operator.pairing\",\"requiredScopes\":"
+	    "[\"operator.pairing\"]}}");
+	json_decref(res);
+	/* A node connection: the role is refused before any scope. */
+	tdev_init(&d, 63);
+	req_base(&r, 1);
+	r.role = S("node");
+	r.client_id = S("node-host");
+	r.client_mode = S("node");
+	r.nscopes = 0;
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 1);
+	rconnect(1, &r, NOW, &v, &node);
+	ck_assert_uint_eq(v.result, VERDICT_OK);
+	assert_err(call(1, &node, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unauthorized role: node");
+	/* Params are checked only once the caller may call. */
+	res = call(1, &rd, "device.pair.list", "{\"x\":1}");
+	det = json_object_get(json_object_get(res, "error"), "code");
+	ck_assert_str_eq(json_string_value(det), "FORBIDDEN");
+	json_decref(res);
+}
+END_TEST
+
+START_TEST(rpc_approve)
+{
+	struct sess	 pr, op, adm;
+	struct tdev	 d, n;
+	char		 rid[REQUEST_ID_LEN + 1], nrid[REQUEST_ID_LEN + 1];
+	json_t		*res, *dev, *ev;
+	size_t		 at_ev, at_res, i;
+	const struct pair_device *pd;
+
+	op_session(1, &pr, SC_PAIR);
+	op_session(1, &op, SC_PAIR_READ);
+	op_session(1, &adm, SC_ADMIN);
+	tdev_init(&d, 64);
+	remote_request(&d, "operator", SC_RW, NOW, rid);
+	assert_err(call(1, &op, "device.pair.approve",
+	    "{\"requestId\":\"nope\"}"), "INVALID_REQUEST", "unknown requestId");
+	/* The approver must hold every scope the token grants. */
+	msgs_clear();
+	{
+		char	p[128];
+
+		snprintf(p, sizeof(p), "{\"requestId\":\"%s\"}", rid);
+		assert_err(call(1, &pr, "device.pair.approve", p),
+		    "INVALID_REQUEST", "missing scope: operator.read");
+		assert_err(call(1, &op, "device.pair.approve", p),
+		    "INVALID_REQUEST", "missing scope: operator.write");
+		ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 0);
+		msgs_clear();
+		/* Blanks around the id are trimmed. */
+		snprintf(p, sizeof(p), "{\"requestId\":\" %s\\n\"}", rid);
+		res = call(1, &adm, "device.pair.approve", p);
+	}
+	dev = json_object_get(payload_of(res), "device");
+	ck_assert_str_eq(keys_of(payload_of(res)), "requestId,device");
+	ck_assert_str_eq(jstr(payload_of(res), "requestId"), rid);
+	ck_assert_str_eq(keys_of(dev), "deviceId,publicKey,displayName,"
+	    "platform,clientId,clientMode,role,roles,scopes,remoteIp,tokens,"
+	    "approvedVia,createdAtMs,approvedAtMs");
+	ck_assert_str_eq(jstr(dev, "approvedVia"), "owner");
+	ck_assert_str_eq(jtext(json_object_get(dev, "tokens"),
+	    JSON_COMPACT), "[{\"role\":\"operator\",\"scopes\":"
+	    "[\"operator.read\",\"operator.write\"],\"createdAtMs\":"
+	    "1795342017742}]");
+	json_decref(res);
+	/* The resolved event went out, to every channel, before the answer. */
+	ev = nth_msg(IPC_A2W_EVENT, 0, 0, &at_ev);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(msgs[at_ev].chan, RPC_ALL_CHANNELS);
+	ck_assert_uint_eq(msgs[at_ev].id, 0);
+	json_decref(nth_msg(IPC_A2W_RPC_RESULT, 0, 0, &at_res));
+	ck_assert_uint_lt(at_ev, at_res);
+	assert_resolved(ev, rid, d.id, "approved");
+	pd = pairing_get(authd_pairing(A), d.id);
+	ck_assert_ptr_nonnull(pd);
+	ck_assert_uint_eq(pd->approved_via, PAIR_VIA_OWNER);
+	/* Gone once approved. */
+	{
+		char	p[128];
+
+		snprintf(p, sizeof(p), "{\"requestId\":\"%s\"}", rid);
+		assert_err(call(1, &adm, "device.pair.approve", p),
+		    "INVALID_REQUEST", "unknown requestId");
+	}
+	/* A node role: only an admin approves it. */
+	tdev_init(&n, 65);
+	remote_request(&n, "node", (const char *const []){ NULL }, NOW, nrid);
+	{
+		char	p[128];
+
+		snprintf(p, sizeof(p), "{\"requestId\":\"%s\"}", nrid);
+		assert_err(call(1, &op, "device.pair.approve", p),
+		    "INVALID_REQUEST", "device pairing approval denied");
+		res = call(1, &adm, "device.pair.approve", p);
+	}
+	dev = json_object_get(payload_of(res), "device");
+	ck_assert_str_eq(jtext(json_object_get(dev, "roles"), 0),
+	    "[\"node\"]");
+	json_decref(res);
+	for (i = 0; i < nmsgs; i++)
+		ck_assert_ptr_null(strstr(msgs[i].text, "\"token\""));
+}
+END_TEST
+
+static json_t *
+call_id(uint64_t chan, const struct sess *s, const char *method,
+    const char *key, const char *val)
+{
+	char	p[256];
+
+	snprintf(p, sizeof(p), "{\"%s\":\"%s\"}", key, val);
+	return call(chan, s, method, p);
+}
+
+START_TEST(rpc_reject)
+{
+	struct sess	 op;
+	struct tdev	 d;
+	char		 rid[REQUEST_ID_LEN + 1];
+	json_t		*res;
+	char		 want[256];
+
+	op_session(1, &op, SC_PAIR);
+	tdev_init(&d, 66);
+	remote_request(&d, "operator", SC_RW, NOW, rid);
+	assert_err(call_id(1, &op, "device.pair.reject", "requestId", "nope"),
+	    "INVALID_REQUEST", "unknown requestId");
+	msgs_clear();
+	/* Rejecting needs no more than operator.pairing. */
+	res = call_id(1, &op, "device.pair.reject", "requestId", rid);
+	snprintf(want, sizeof(want), "{\"requestId\":\"%s\",\"deviceId\":"
+	    "\"%s\"}", rid, d.id);
+	ck_assert_str_eq(jtext(payload_of(res), JSON_COMPACT), want);
+	json_decref(res);
+	assert_resolved(nth_msg(IPC_A2W_EVENT, 0, 0, NULL), rid, d.id,
+	    "rejected");
+	ck_assert_uint_eq(pairing_pending_count(authd_pairing(A), NOW), 0);
+	assert_err(call_id(1, &op, "device.pair.reject", "requestId", rid),
+	    "INVALID_REQUEST", "unknown requestId");
+}
+END_TEST
+
+START_TEST(rpc_remove_closes_sessions)
+{
+	struct sess	 op, ds, ds2;
+	struct tdev	 d;
+	char		 tok[DEVICE_TOKEN_LEN + 1];
+	json_t		*res, *c;
+	size_t		 at_res, at_close;
+	char		 want[256];
+
+	op_session(1, &op, SC_PAIR);
+	tdev_init(&d, 67);
+	dev_session(2, &d, SC_PAIR_READ, &ds, tok);
+	dev_session(3, &d, SC_PAIR_READ, &ds2, tok);
+	assert_err(call_id(1, &op, "device.pair.remove", "deviceId", "nope"),
+	    "INVALID_REQUEST", "unknown deviceId");
+	msgs_clear();
+	res = call_id(1, &op, "device.pair.remove", "deviceId", d.id);
+	snprintf(want, sizeof(want), "{\"deviceId\":\"%s\"}", d.id);
+	ck_assert_str_eq(jtext(payload_of(res), JSON_COMPACT), want);
+	json_decref(res);
+	/* The answer first, then the close, to every channel. */
+	json_decref(nth_msg(IPC_A2W_RPC_RESULT, 0, 0, &at_res));
+	c = nth_msg(IPC_A2W_EVENT, 0, 0, &at_close);
+	ck_assert_uint_lt(at_res, at_close);
+	ck_assert_uint_eq(msgs[at_close].chan, RPC_ALL_CHANNELS);
+	snprintf(want, sizeof(want), "{\"close\":{\"deviceId\":\"%s\","
+	    "\"code\":4001,\"reason\":\"device removed\"}}", d.id);
+	ck_assert_str_eq(jtext(c, JSON_COMPACT), want);
+	json_decref(c);
+	/* Its sessions are gone in authd, whatever the worker does. */
+	assert_err(call(2, &ds, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unknown session");
+	assert_err(call(3, &ds2, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unknown session");
+	ck_assert_int_eq(sessions_connected(rpc_sessions(R), d.id), 0);
+	ck_assert_ptr_null(pairing_get(authd_pairing(A), d.id));
+	assert_err(call_id(1, &op, "device.pair.remove", "deviceId", d.id),
+	    "INVALID_REQUEST", "unknown deviceId");
+}
+END_TEST
+
+START_TEST(rpc_rotate_and_revoke)
+{
+	struct auth_req	 r;
+	struct auth_verdict v;
+	struct sess	 op, adm, ds, other;
+	struct tdev	 d;
+	char		 tok[DEVICE_TOKEN_LEN + 1], p[512], want[512];
+	json_t		*res, *pl, *c;
+	size_t		 at;
+
+	op_session(1, &op, SC_PAIR);
+	op_session(1, &adm, SC_ADMIN);
+	tdev_init(&d, 68);
+	dev_session(2, &d, SC_PAIR_READ, &ds, tok);
+	op_session(2, &other, SC_PAIR);
+	/* Unknown device, unknown role, node without admin: denied. */
+	snprintf(p, sizeof(p), "{\"deviceId\":\"nope\",\"role\":\"operator\"}");
+	assert_err(call(1, &adm, "device.token.rotate", p), "INVALID_REQUEST",
+	    "device token rotation denied");
+	assert_err(call(1, &adm, "device.token.revoke", p), "INVALID_REQUEST",
+	    "device token revocation denied");
+	snprintf(p, sizeof(p), "{\"deviceId\":\"%s\",\"role\":\"root\"}", d.id);
+	assert_err(call(1, &adm, "device.token.rotate", p), "INVALID_REQUEST",
+	    "device token rotation denied");
+	snprintf(p, sizeof(p), "{\"deviceId\":\"%s\",\"role\":\"node\"}", d.id);
+	assert_err(call(1, &op, "device.token.rotate", p), "INVALID_REQUEST",
+	    "device token rotation denied");
+	assert_err(call(1, &adm, "device.token.revoke", p), "INVALID_REQUEST",
+	    "device token revocation denied");	/* no node token */
+	/* Outside the approved baseline, or an unknown scope: denied. */
+	snprintf(p, sizeof(p), "{\"deviceId\":\"%s\",\"role\":\"operator\","
+	    "\"scopes\":[\"operator.admin\"]}", d.id);
+	assert_err(call(1, &adm, "device.token.rotate", p), "INVALID_REQUEST",
+	    "device token rotation denied");
+	snprintf(p, sizeof(p), "{\"deviceId\":\"%s\",\"role\":\"operator\","
+	    "\"scopes\":[\"operator.nope\"]}", d.id);
+	assert_err(call(1, &adm, "device.token.rotate", p), "INVALID_REQUEST",
+	    "device token rotation denied");
+	/* The caller must hold the token's scopes. */
+	snprintf(p, sizeof(p), "{\"deviceId\":\"%s\",\"role\":\"operator\"}",
+	    d.id);
+	assert_err(call(1, &op, "device.token.rotate", p), "INVALID_REQUEST",
+	    "missing scope: operator.read");
+	assert_err(call(1, &op, "device.token.revoke", p), "INVALID_REQUEST",
+	    "missing scope: operator.read");
+	/* Cross-device: the new token is withheld. */
+	msgs_clear();
+	snprintf(p, sizeof(p), "{\"deviceId\":\"%s\",\"role\":\"operator\","
+	    "\"scopes\":[\"operator.read\"]}", d.id);
+	res = call(1, &adm, "device.token.rotate", p);
+	pl = payload_of(res);
+	snprintf(want, sizeof(want), "{\"deviceId\":\"%s\",\"role\":"
+	    "\"operator\",\"scopes\":[\"operator.read\"],\"rotatedAtMs\":"
+	    "1795342017742,\"tokenDelivery\":\"withheld-cross-device\"}", d.id);
+	ck_assert_str_eq(jtext(pl, JSON_COMPACT), want);
+	json_decref(res);
+	json_decref(nth_msg(IPC_A2W_RPC_RESULT, 0, 0, &at));
+	c = nth_msg(IPC_A2W_EVENT, at, 0, NULL);
+	snprintf(want, sizeof(want), "{\"close\":{\"deviceId\":\"%s\","
+	    "\"code\":4001,\"reason\":\"client invalidated: device token "
+	    "rotated\",\"role\":\"operator\"}}", d.id);
+	ck_assert_str_eq(jtext(c, JSON_COMPACT), want);
+	json_decref(c);
+	assert_err(call(2, &ds, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unknown session");
+	json_decref(call(2, &other, "device.pair.list", "{}"));	/* kept */
+	ck_assert_uint_eq(pairing_get(authd_pairing(A), d.id)->
+	    tokens[PAIR_ROLE_OPERATOR].scopes, SCOPE_BIT(SCOPE_READ));
+
+	/* The device itself, by its token: delivered in band. */
+	tdev_init(&d, 69);
+	dev_session(3, &d, SC_PAIR_READ, &ds, tok);
+	snprintf(p, sizeof(p), "{\"deviceId\":\"%s\",\"role\":\"operator\"}",
+	    d.id);
+	res = call(3, &ds, "device.token.rotate", p);
+	pl = payload_of(res);
+	ck_assert_str_eq(keys_of(pl), "deviceId,role,token,scopes,rotatedAtMs,"
+	    "tokenDelivery");
+	ck_assert_str_eq(jstr(pl, "tokenDelivery"), "in-band");
+	ck_assert_uint_eq(strlen(jstr(pl, "token")), DEVICE_TOKEN_LEN);
+	ck_assert_str_ne(jstr(pl, "token"), tok);
+	/* The new string is the device's token now. */
+	req_base(&r, 1);
+	r.scopes[0] = S("operator.pairing");
+	r.device_token = S(jstr(pl, "token"));
+	tdev_sign(&d, &r, 1);
+	rconnect(3, &r, NOW + 2000, &v, &ds);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, SCOPE_BIT(SCOPE_PAIRING) |
+	    SCOPE_BIT(SCOPE_READ));
+	json_decref(res);
+
+	/* Revoke: the answer, then the role's sessions close. */
+	msgs_clear();
+	res = call(1, &adm, "device.token.revoke", p);
+	snprintf(want, sizeof(want), "{\"deviceId\":\"%s\",\"role\":"
+	    "\"operator\",\"revokedAtMs\":1795342017742}", d.id);
+	ck_assert_str_eq(jtext(payload_of(res), JSON_COMPACT), want);
+	json_decref(res);
+	json_decref(nth_msg(IPC_A2W_RPC_RESULT, 0, 0, &at));
+	c = nth_msg(IPC_A2W_EVENT, at, 0, NULL);
+	ck_assert_str_eq(jstr(json_object_get(c, "close"), "reason"),
+	    "client invalidated: device token revoked");
+	json_decref(c);
+	assert_err(call(3, &ds, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unknown session");
+	ck_assert_uint_eq(pair_effective_roles(pairing_get(authd_pairing(A),
+	    d.id)), 0);
+}
+END_TEST
+
+START_TEST(rpc_device_token_callers_self_scoped)
+{
+	struct sess	 mine, adm_dev;
+	struct tdev	 me, them, boss;
+	char		 tok[DEVICE_TOKEN_LEN + 1], rid[REQUEST_ID_LEN + 1];
+	char		 myrid[REQUEST_ID_LEN + 1], p[256];
+	json_t		*res, *pl;
+
+	tdev_init(&me, 70);
+	tdev_init(&them, 71);
+	tdev_init(&boss, 72);
+	dev_session(1, &me, SC_PAIR_READ, &mine, tok);
+	dev_session(1, &boss, SC_ADMIN, &adm_dev, tok);
+	remote_request(&them, "operator", SC_READ, NOW, rid);
+	/* list: only itself. */
+	res = call(1, &mine, "device.pair.list", "{}");
+	pl = payload_of(res);
+	ck_assert_uint_eq(json_array_size(json_object_get(pl, "pending")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(pl, "paired")), 1);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(pl, "paired"), 0),
+	    "deviceId"), me.id);
+	json_decref(res);
+	/* An admin device token is not confined. */
+	res = call(1, &adm_dev, "device.pair.list", "{}");
+	pl = payload_of(res);
+	ck_assert_uint_eq(json_array_size(json_object_get(pl, "pending")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(pl, "paired")), 2);
+	json_decref(res);
+	assert_err(call_id(1, &mine, "device.pair.approve", "requestId", rid),
+	    "INVALID_REQUEST", "device pairing approval denied");
+	assert_err(call_id(1, &mine, "device.pair.reject", "requestId", rid),
+	    "INVALID_REQUEST", "device pairing rejection denied");
+	assert_err(call_id(1, &mine, "device.pair.remove", "deviceId",
+	    boss.id), "INVALID_REQUEST", "device pairing removal denied");
+	/* Even for a device that does not exist. */
+	assert_err(call_id(1, &mine, "device.pair.remove", "deviceId", "x"),
+	    "INVALID_REQUEST", "device pairing removal denied");
+	snprintf(p, sizeof(p), "{\"deviceId\":\"%s\",\"role\":\"operator\"}",
+	    boss.id);
+	assert_err(call(1, &mine, "device.token.rotate", p), "INVALID_REQUEST",
+	    "device token rotation denied");
+	assert_err(call(1, &mine, "device.token.revoke", p), "INVALID_REQUEST",
+	    "device token revocation denied");
+	/* Its own upgrade request it may handle (with the scopes). */
+	{
+		struct auth_req		r;
+		struct auth_verdict	v;
+
+		req_base(&r, 0);
+		r.token = S(TOKEN);
+		r.scopes[0] = S("operator.pairing");
+		r.scopes[1] = S("operator.read");
+		r.scopes[2] = S("operator.write");
+		r.nscopes = 3;
+		tdev_sign(&me, &r, 1);
+		rconnect(9, &r, NOW, &v, NULL);
+		ck_assert_uint_eq(v.pairing_reason, PAIR_R_SCOPE_UPGRADE);
+		memcpy(myrid, v.request_id, sizeof(myrid));
+	}
+	assert_err(call_id(1, &mine, "device.pair.approve", "requestId", myrid),
+	    "INVALID_REQUEST", "missing scope: operator.write");
+	res = call_id(1, &mine, "device.pair.reject", "requestId", myrid);
+	payload_of(res);
+	json_decref(res);
+	/* And remove itself. */
+	res = call_id(1, &mine, "device.pair.remove", "deviceId", me.id);
+	payload_of(res);
+	json_decref(res);
+}
+END_TEST
+
+START_TEST(rpc_events_on_requests)
+{
+	struct auth_req	 r;
+	struct auth_verdict v;
+	struct tdev	 d, l;
+	char		 rid[REQUEST_ID_LEN + 1], rid2[REQUEST_ID_LEN + 1];
+	char		 tok[DEVICE_TOKEN_LEN + 1];
+	struct sess	 s;
+	json_t		*ev, *p;
+	size_t		 at;
+
+	tdev_init(&d, 73);
+	remote_request(&d, "operator", SC_READ, NOW, rid);
+	/* Created: requested, with the public record, to every channel. */
+	ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 1);
+	ev = nth_msg(IPC_A2W_EVENT, 0, 0, &at);
+	ck_assert_uint_eq(msgs[at].chan, RPC_ALL_CHANNELS);
+	ck_assert_str_eq(jstr(ev, "event"), "device.pair.requested");
+	ck_assert_str_eq(jstr(ev, "scope"), "operator.pairing");
+	p = json_object_get(ev, "payload");
+	ck_assert_str_eq(jstr(p, "requestId"), rid);
+	ck_assert_ptr_null(json_object_get(p, "refreshedAtMs"));
+	ck_assert(json_is_false(json_object_get(p, "silent")));
+	json_decref(ev);
+	/* Refreshed (same request): no event. */
+	msgs_clear();
+	remote_request(&d, "operator", SC_READ, NOW + 10, rid2);
+	ck_assert_str_eq(rid2, rid);
+	ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 0);
+	/* Superseded by a wider one: the old is resolved rejected first. */
+	remote_request(&d, "operator", SC_RW, NOW + 20, rid2);
+	ck_assert_str_ne(rid2, rid);
+	ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 2);
+	assert_resolved(nth_msg(IPC_A2W_EVENT, 0, 0, NULL), rid, d.id,
+	    "rejected");
+	ev = nth_msg(IPC_A2W_EVENT, 0, 1, NULL);
+	ck_assert_str_eq(jstr(ev, "event"), "device.pair.requested");
+	ck_assert_str_eq(jstr(json_object_get(ev, "payload"), "requestId"),
+	    rid2);
+	json_decref(ev);
+	/* Silent local pairing: resolved approved, never requested. */
+	msgs_clear();
+	tdev_init(&l, 74);
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&l, &r, 1);
+	rconnect(1, &r, NOW, &v, &s);
+	ck_assert_uint_eq(v.flags, VERDICT_F_SILENT_PAIRED);
+	ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 1);
+	ev = nth_msg(IPC_A2W_EVENT, 0, 0, NULL);
+	ck_assert_str_eq(jstr(ev, "event"), "device.pair.resolved");
+	ck_assert_str_eq(jstr(json_object_get(ev, "payload"), "decision"),
+	    "approved");
+	json_decref(ev);
+	/* Reconnecting changes nothing that is announced. */
+	msgs_clear();
+	memcpy(tok, v.device_token, sizeof(tok));
+	rconnect(1, &r, NOW + 1, &v, &s);
+	ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 0);
+}
+END_TEST
+
+START_TEST(rpc_malformed_requests)
+{
+	static const char *const bad[] = {
+		"", "nul", "[]", "{}", "{\"session\":1,\"method\":\"x\"}",
+		"{\"session\":\"abc\",\"method\":\"device.pair.list\"}",
+		"{\"session\":\"00000000000000000000000000000000\"}",
+		"{\"session\":\"00000000000000000000000000000000\","
+		    "\"method\":\"\"}",
+		"{\"session\":\"00000000000000000000000000000000\","
+		    "\"method\":\"device.pair.list\",\"extra\":1}",
+		"{\"session\":\"00000000000000000000000000000000\","
+		    "\"method\":\"device.pair.list\",\"method\":\"x\"}",
+		"{\"session\":\"00000000000000000000000000000000\","
+		    "\"method\":\"a\\u0000b\"}",
+		NULL
+	};
+	struct sess	 op;
+	uint8_t		 junk[512];
+	char		 text[700];
+	size_t		 i, n;
+	json_t		*res;
+
+	op_session(1, &op, SC_ADMIN);
+	for (i = 0; bad[i] != NULL; i++)
+		assert_err(call_raw(1, bad[i]), "INVALID_REQUEST",
+		    "malformed rpc request");
+	/* Random bytes and random mutations: an answer, never a crash. */
+	for (i = 0; i < 2000; i++) {
+		uint64_t id = next_id++;
+
+		n = randombytes_uniform(sizeof(junk));
+		randombytes_buf(junk, n);
+		if (i % 2 == 0) {
+			snprintf(text, sizeof(text), "{\"session\":\"%s\","
+			    "\"method\":\"device.pair.approve\",\"params\":"
+			    "{\"requestId\":\"%.*s\"}}", op.id, (int)(n % 40),
+			    "0123456789012345678901234567890123456789");
+			text[randombytes_uniform((uint32_t)strlen(text))] =
+			    (char)junk[0];
+			rpc_call(R, 1, id, text, strlen(text), NOW);
+		} else
+			rpc_call(R, 1, id, junk, n, NOW);
+		res = result_of(1, id);
+		ck_assert(json_is_boolean(json_object_get(res, "ok")));
+		json_decref(res);
+		msgs_clear();
+	}
+}
+END_TEST
+
+START_TEST(rpc_large_list_in_pieces)
+{
+	struct pair_device	 rec;
+	struct sess		 op;
+	uint8_t			 pk[32];
+	uint32_t		 i;
+	json_t			*res;
+	size_t			 pieces = 0;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.roles = PAIR_ROLE_BIT(PAIR_ROLE_OPERATOR);
+	rec.approved_scopes = SCOPE_BIT(SCOPE_READ);
+	for (i = 0; i < 400; i++) {
+		memset(pk, 0, sizeof(pk));
+		memcpy(pk, &i, sizeof(i));
+		memcpy(rec.public_key, pk, 32);
+		device_id_from_key(pk, rec.device_id);
+		rec.approved_at_ms = NOW + i;
+		ck_assert_int_eq(pairing_restore(authd_pairing(A), &rec),
+		    PAIR_OK);
+	}
+	op_session(1, &op, SC_PAIR);
+	msgs_clear();
+	res = call(1, &op, "device.pair.list", "{}");
+	for (i = 0; i < nmsgs; i++)
+		if (msgs[i].type == IPC_A2W_RPC_RESULT) {
+			pieces++;
+			ck_assert_int_eq(msgs[i].text[0], i + 1 == nmsgs ? '$' :
+			    '+');
+		}
+	ck_assert_uint_gt(pieces, 5);
+	ck_assert_uint_eq(json_array_size(json_object_get(payload_of(res),
+	    "paired")), 400);
+	/* Newest approval first. */
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(payload_of(res), "paired"), 0), "approvedAtMs")),
+	    (json_int_t)(NOW + 399));
+	json_decref(res);
+}
+END_TEST
+
+START_TEST(rpc_admin_full_authority)
+{
+	struct tdev	 d, n;
+	char		 rid[REQUEST_ID_LEN + 1], p[256], *out;
+	json_t		*res;
+
+	tdev_init(&d, 75);
+	tdev_init(&n, 76);
+	remote_request(&d, "operator", SC_ADMIN, NOW, rid);
+	remote_request(&n, "node", (const char *const []){ NULL }, NOW, rid);
+	out = rpc_admin(R, "device.pair.list", NULL, NOW + 5);
+	res = json_loads(out, 0, NULL);
+	free(out);
+	ck_assert_uint_eq(json_array_size(json_object_get(payload_of(res),
+	    "pending")), 2);
+	json_decref(res);
+	msgs_clear();
+	snprintf(p, sizeof(p), "{\"requestId\":\"%s\"}", rid);
+	out = rpc_admin(R, "device.pair.approve", p, NOW + 6);
+	res = json_loads(out, 0, NULL);
+	free(out);
+	ck_assert_str_eq(jstr(json_object_get(payload_of(res), "device"),
+	    "deviceId"), n.id);
+	json_decref(res);
+	/* Its events still go to the workers; its result does not. */
+	ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 1);
+	ck_assert_uint_eq(count_msgs(IPC_A2W_RPC_RESULT), 0);
+	out = rpc_admin(R, "device.pair.approve", "{", NOW + 6);
+	assert_err(json_loads(out, 0, NULL), "INVALID_REQUEST",
+	    "invalid device.pair.approve params: not JSON");
+	free(out);
+}
+END_TEST
+
+static char	sdir[64];
+
+static struct store *
+tmp_store(void)
+{
+	struct store	*st;
+	char		 err[512];
+
+	snprintf(sdir, sizeof(sdir), "/tmp/check_authd.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(sdir));
+	st = store_open(sdir, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_load(st, A, err, sizeof(err)), 1);
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
+	return st;
+}
+
+static void
+tmp_store_break(int broken)
+{
+	char	p[128];
+
+	snprintf(p, sizeof(p), "%s/%s", sdir, STORE_TMP);
+	/* A directory where the temporary file goes: every save fails. */
+	if (broken)
+		ck_assert_int_eq(mkdir(p, 0700), 0);
+	else
+		ck_assert_int_eq(rmdir(p), 0);
+}
+
+START_TEST(rpc_durable_before_ack)
+{
+	struct store	*st;
+	struct authd	*b;
+	struct auth_req	 r;
+	struct auth_verdict v;
+	struct sess	 adm;
+	struct tdev	 d, l;
+	char		 rid[REQUEST_ID_LEN + 1], err[512], cmd[128];
+	json_t		*res;
+
+	rpc_free(R);
+	st = tmp_store();
+	R = rpc_new(A, st, cap_send, NULL);
+	ck_assert_ptr_nonnull(R);
+	op_session(1, &adm, SC_ADMIN);
+	tdev_init(&d, 77);
+	remote_request(&d, "operator", SC_READ, NOW, rid);
+	ck_assert_int_eq(rpc_dirty(R), 0);	/* the request was saved */
+
+	/* The store fails: the approval is undone and not announced. */
+	tmp_store_break(1);
+	msgs_clear();
+	assert_err(call_id(1, &adm, "device.pair.approve", "requestId", rid),
+	    "UNAVAILABLE", "pairing store unavailable; retry later");
+	ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 0);
+	ck_assert_ptr_null(pairing_get(authd_pairing(A), d.id));
+	ck_assert_ptr_nonnull(pairing_pending_get(authd_pairing(A), rid, NOW));
+	/* A silent pairing cannot hand out a token it cannot keep. */
+	tdev_init(&l, 78);
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	tdev_sign(&l, &r, 1);
+	rconnect(1, &r, NOW, &v, NULL);
+	ck_assert_uint_eq(v.result, VERDICT_ERROR);
+	ck_assert_uint_eq(v.reason, AUTH_R_UNAVAILABLE);
+	ck_assert_str_eq(v.device_token, "");
+	ck_assert_str_eq(v.session, "");
+	ck_assert_ptr_null(pairing_get(authd_pairing(A), l.id));
+	/* Back: both go through, and survive a reload. */
+	tmp_store_break(0);
+	res = call_id(1, &adm, "device.pair.approve", "requestId", rid);
+	payload_of(res);
+	json_decref(res);
+	rconnect(1, &r, NOW, &v, NULL);
+	ck_assert_uint_eq(v.result, VERDICT_OK);
+	b = authd_new();
+	ck_assert_int_eq(store_load(st, b, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(pairing_get(authd_pairing(b), d.id));
+	ck_assert_ptr_nonnull(pairing_get(authd_pairing(b), l.id));
+	authd_free(b);
+	/* Soft changes (last use) wait for a flush. */
+	rconnect(1, &r, NOW + 5, &v, NULL);
+	ck_assert_int_eq(rpc_dirty(R), 1);
+	ck_assert_int_eq(rpc_flush(R), 0);
+	ck_assert_int_eq(rpc_dirty(R), 0);
+	rpc_free(R);
+	R = NULL;
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *
 authd_suite(void)
 {
@@ -1864,6 +3025,25 @@ authd_suite(void)
 	tcase_add_test(tc, browser_token_bound_to_secret);
 	tcase_add_test(tc, token_key_survives_restore);
 	tcase_add_test(tc, pairing_scales);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rpc");
+	tcase_add_checked_fixture(tc, setup_rpc, teardown_rpc);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, rpc_sessions_bound_to_channel);
+	tcase_add_test(tc, rpc_list_shapes);
+	tcase_add_test(tc, rpc_params_validated);
+	tcase_add_test(tc, rpc_role_and_scope);
+	tcase_add_test(tc, rpc_approve);
+	tcase_add_test(tc, rpc_reject);
+	tcase_add_test(tc, rpc_remove_closes_sessions);
+	tcase_add_test(tc, rpc_rotate_and_revoke);
+	tcase_add_test(tc, rpc_device_token_callers_self_scoped);
+	tcase_add_test(tc, rpc_events_on_requests);
+	tcase_add_test(tc, rpc_malformed_requests);
+	tcase_add_test(tc, rpc_large_list_in_pieces);
+	tcase_add_test(tc, rpc_admin_full_authority);
+	tcase_add_test(tc, rpc_durable_before_ack);
 	suite_add_tcase(s, tc);
 	return s;
 }

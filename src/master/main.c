@@ -269,7 +269,7 @@ log_startup(struct master *m)
 		const struct cg_cidr *c = &m->cfg.local_peers[i];
 
 		inet_ntop(c->family == 4 ? AF_INET : AF_INET6,
-		    c->family == 4 ? c->addr + 12 : c->addr, a, sizeof(a));
+		    c->addr, a, sizeof(a));
 		o += (size_t)snprintf(peers + o, sizeof(peers) - o, "%s%s/%d",
 		    i ? ", " : "", a, c->prefix);
 	}
