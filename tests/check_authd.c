@@ -186,7 +186,7 @@ START_TEST(verdict_fixed_and_zeroed)
 	struct auth_req		r;
 	struct auth_verdict	v, want;
 
-	ck_assert_uint_eq(sizeof(struct auth_verdict), 352);
+	ck_assert_uint_eq(sizeof(struct auth_verdict), 384);
 	req_base(&r, 1);
 	decide(&r, NOW, &v);
 	memset(&want, 0, sizeof(want));
@@ -2030,7 +2030,7 @@ assert_err(json_t *res, const char *code, const char *message)
 	json_t	*e = json_object_get(res, "error");
 
 	ck_assert_msg(json_is_false(json_object_get(res, "ok")),
-	    "not an error: %s", jtext(res, 0));
+	    "not an error: %s", jtext(res, JSON_COMPACT));
 	ck_assert_str_eq(json_string_value(json_object_get(e, "code")), code);
 	ck_assert_str_eq(json_string_value(json_object_get(e, "message")),
 	    message);
@@ -2042,7 +2042,7 @@ static json_t *
 payload_of(json_t *res)
 {
 	ck_assert_msg(json_is_true(json_object_get(res, "ok")), "failed: %s",
-	    jtext(res, 0));
+	    jtext(res, JSON_COMPACT));
 	return json_object_get(res, "payload");
 }
 
@@ -2206,9 +2206,9 @@ START_TEST(rpc_list_shapes)
 	ck_assert_str_eq(jstr(p, "publicKey"), d2.pub);
 	ck_assert_str_eq(jstr(p, "displayName"), "remote-box");
 	ck_assert_str_eq(jstr(p, "remoteIp"), REMOTE);
-	ck_assert_str_eq(jtext(json_object_get(p, "roles"), 0),
+	ck_assert_str_eq(jtext(json_object_get(p, "roles"), JSON_COMPACT),
 	    "[\"operator\"]");
-	ck_assert_str_eq(jtext(json_object_get(p, "scopes"), 0),
+	ck_assert_str_eq(jtext(json_object_get(p, "scopes"), JSON_COMPACT),
 	    "[\"operator.read\"]");
 	ck_assert(json_is_false(json_object_get(p, "silent")));
 	ck_assert(json_is_false(json_object_get(p, "isRepair")));
@@ -2223,8 +2223,8 @@ START_TEST(rpc_list_shapes)
 	    "approvedAtMs,lastSeenAtMs,lastSeenReason,connected");
 	ck_assert_str_eq(jstr(p, "deviceId"), d1.id);
 	ck_assert_str_eq(jstr(p, "approvedVia"), "silent");
-	ck_assert_str_eq(jstr(p, "lastSeenReason"), "device-token-auth");
-	ck_assert_str_eq(jtext(json_object_get(p, "scopes"), 0),
+	ck_assert_str_eq(jstr(p, "lastSeenReason"), "connect");
+	ck_assert_str_eq(jtext(json_object_get(p, "scopes"), JSON_COMPACT),
 	    "[\"operator.pairing\",\"operator.read\"]");
 	ck_assert(json_is_true(json_object_get(p, "connected")));
 	t = json_object_get(p, "tokens");
@@ -2233,7 +2233,7 @@ START_TEST(rpc_list_shapes)
 	    "{\"role\":\"operator\",\"scopes\":[\"operator.pairing\","
 	    "\"operator.read\"],\"createdAtMs\":1795342016742,"
 	    "\"lastUsedAtMs\":1795342016742}");
-	ck_assert_ptr_null(strstr(jtext(res, 0), tok));
+	ck_assert_ptr_null(strstr(jtext(res, JSON_COMPACT), tok));
 	json_decref(res);
 	/* Once its connection ends it is no longer connected. */
 	rpc_session_end(R, 2, ds.id, AUTH_SESSION_LEN);
@@ -2404,7 +2404,7 @@ START_TEST(rpc_approve)
 		res = call(1, &adm, "device.pair.approve", p);
 	}
 	dev = json_object_get(payload_of(res), "device");
-	ck_assert_str_eq(jtext(json_object_get(dev, "roles"), 0),
+	ck_assert_str_eq(jtext(json_object_get(dev, "roles"), JSON_COMPACT),
 	    "[\"node\"]");
 	json_decref(res);
 	for (i = 0; i < nmsgs; i++)
@@ -2575,6 +2575,7 @@ START_TEST(rpc_rotate_and_revoke)
 	/* The new string is the device's token now. */
 	req_base(&r, 1);
 	r.scopes[0] = S("operator.pairing");
+	r.scopes[1] = S("operator.read");
 	r.device_token = S(jstr(pl, "token"));
 	tdev_sign(&d, &r, 1);
 	rconnect(3, &r, NOW + 2000, &v, &ds);

@@ -866,11 +866,8 @@ store_load(struct store *st, struct authd *a, char *err, size_t errlen)
 	size_t		 len;
 	int		 fd, rc;
 
-	if (unlinkat(st->dirfd, STORE_TMP, 0) == -1 && errno != ENOENT) {
-		snprintf(err, errlen, "%s.tmp: cannot remove: %s", st->path,
-		    strerror(errno));
-		return -1;
-	}
+	/* A crash's leftover; if it cannot go, the next save says why. */
+	(void)unlinkat(st->dirfd, STORE_TMP, 0);
 	fd = openat(st->dirfd, STORE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK);
 	if (fd == -1 && errno == ENOENT)

@@ -21,7 +21,11 @@ struct rpc_pending {
 	uint64_t		 id;
 	struct conn		*conn;		/* NULL once the conn is gone */
 	char			*req_id;
+	char			*acc;		/* pieces of a split result */
+	size_t			 acc_len;
 };
+
+#define RPC_RESULT_MAX	((size_t)16 << 20)
 static TAILQ_HEAD(, rpc_pending) rpcs = TAILQ_HEAD_INITIALIZER(rpcs);
 static uint64_t		 next_rpc_id;
 static unsigned		 nrpcs;
@@ -115,7 +119,27 @@ pending_free(struct rpc_pending *p)
 	TAILQ_REMOVE(&rpcs, p, entry);
 	nrpcs--;
 	free(p->req_id);
+	free(p->acc);
 	free(p);
+}
+
+/*
+ * Append a piece of a split result ('+' more follow, '$' the last).
+ * Returns 1 when the whole result is in p->acc, 0 to wait, -1 on abuse.
+ */
+static int
+accumulate(struct rpc_pending *p, const char *text, size_t len)
+{
+	char	*n;
+
+	if (len < 1 || p->acc_len + len - 1 > RPC_RESULT_MAX)
+		return -1;
+	if ((n = realloc(p->acc, p->acc_len + len)) == NULL)
+		return -1;
+	p->acc = n;
+	memcpy(p->acc + p->acc_len, text + 1, len - 1);
+	p->acc_len += len - 1;
+	return text[0] == '$';
 }
 
 void
@@ -123,12 +147,25 @@ rpc_result(struct worker *w, uint64_t id, const char *text, size_t len)
 {
 	struct rpc_pending	*p;
 	json_t			*res, *out;
+	int			 rc;
 
 	TAILQ_FOREACH(p, &rpcs, entry)
 		if (p->id == id)
 			break;
 	if (p == NULL)
 		return;
+	if (len > 0 && (text[0] == '+' || text[0] == '$')) {
+		if ((rc = accumulate(p, text, len)) == 0)
+			return;
+		if (rc == -1) {
+			if (p->conn != NULL)
+				busy(p->conn, p->req_id);
+			pending_free(p);
+			return;
+		}
+		text = p->acc;
+		len = p->acc_len;
+	}
 	if (p->conn == NULL) {
 		pending_free(p);
 		return;
