@@ -2131,6 +2131,7 @@ START_TEST(rpc_sessions_bound_to_channel)
 	struct sess		a, b, none;
 	struct tdev		d;
 	char			tok[DEVICE_TOKEN_LEN + 1];
+	json_t			*res;
 
 	op_session(1, &a, SC_PAIR);
 	op_session(1, &b, SC_PAIR);
@@ -2144,8 +2145,9 @@ START_TEST(rpc_sessions_bound_to_channel)
 	ck_assert_uint_eq(strlen(none.id), 0);
 	ck_assert_uint_eq(sessions_count(rpc_sessions(R)), 2);
 
-	payload_of(call(1, &a, "device.pair.list", "{}"));
-	json_decref(call(1, &a, "device.pair.list", "{}"));
+	res = call(1, &a, "device.pair.list", "{}");
+	payload_of(res);
+	json_decref(res);
 	/* Another channel cannot use it. */
 	assert_err(call(2, &a, "device.pair.list", "{}"), "INVALID_REQUEST",
 	    "unknown session");

@@ -160,6 +160,8 @@ static const struct type_rule rules[IPC_TYPE_MAX] = {
 	[IPC_M2A_POLICY] = { SZ_EXACT, sizeof(struct ipc_auth_policy),
 	    sizeof(struct ipc_auth_policy), 0, "POLICY" },
 	[IPC_A2M_SECRETS_RESULT] = { SZ_EXACT, 4, 4, 0, "SECRETS_RESULT" },
+	[IPC_M2A_RPC] = { SZ_RANGE, 2, IPC_MAX_MSG, 0, "M2A_RPC" },
+	[IPC_A2M_RPC_RESULT] = { SZ_RANGE, 1, IPC_MAX_MSG, 0, "A2M_RPC_RESULT" },
 	[IPC_M2W_CONFIG] = { SZ_EXACT, sizeof(struct ipc_worker_config),
 	    sizeof(struct ipc_worker_config), 1, "CONFIG" },
 	[IPC_M2W_AUTHD_CHANNEL] = { SZ_EXACT, 4, 4, 1, "AUTHD_CHANNEL" },
@@ -181,13 +183,14 @@ permitted(enum ipc_channel ch, uint16_t type)
 	switch (ch) {
 	case IPC_CH_MASTER_FROM_AUTHD:
 		return type == IPC_X2M_READY || type == IPC_X2M_LOG ||
-		    type == IPC_A2M_SECRETS_RESULT;
+		    type == IPC_A2M_SECRETS_RESULT ||
+		    type == IPC_A2M_RPC_RESULT;
 	case IPC_CH_MASTER_FROM_WORKER:
 		return type == IPC_X2M_READY || type == IPC_X2M_LOG ||
 		    type == IPC_W2M_STATS;
 	case IPC_CH_AUTHD_FROM_MASTER:
 		return type == IPC_M2A_SECRETS || type == IPC_M2A_POLICY ||
-		    type == IPC_M2A_WORKER_CHANNEL;
+		    type == IPC_M2A_WORKER_CHANNEL || type == IPC_M2A_RPC;
 	case IPC_CH_AUTHD_FROM_WORKER:
 		return type == IPC_W2A_AUTH_REQ || type == IPC_W2A_RPC ||
 		    type == IPC_W2A_SESSION_END;

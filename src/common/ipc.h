@@ -35,8 +35,10 @@ enum ipc_type {
 	IPC_M2A_SECRETS = 16,		/* struct ipc_secrets + secret bytes */
 	IPC_M2A_WORKER_CHANNEL,		/* u32 slot, fd = authd end */
 	IPC_M2A_POLICY,			/* struct ipc_auth_policy */
+	IPC_M2A_RPC,			/* JSON {method, params}: local operator */
 	/* authd -> master */
 	IPC_A2M_SECRETS_RESULT = 32,	/* u32 ok */
+	IPC_A2M_RPC_RESULT,		/* JSON, pieces as IPC_A2W_RPC_RESULT */
 	/* master -> worker */
 	IPC_M2W_CONFIG = 48,		/* struct ipc_worker_config, fd = pre-auth zone */
 	IPC_M2W_AUTHD_CHANNEL,		/* fd = new authd channel */

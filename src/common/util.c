@@ -116,6 +116,16 @@ fd_set_nonblock(int fd)
 }
 
 int
+fd_set_blocking(int fd)
+{
+	int	fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+}
+
+int
 fd_set_cloexec(int fd, int on)
 {
 	return fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0);

@@ -18,6 +18,7 @@ size_t		b64url_encode(const uint8_t *in, size_t len, char *out,
 size_t		cg_strlcpy(char *dst, const char *src, size_t size);
 int		fd_set_nonblock(int fd);
 int		fd_set_cloexec(int fd, int on);
+int		fd_set_blocking(int fd);
 /* Zero memory in a way the compiler keeps. */
 void		cg_wipe(void *p, size_t len);
 /* Percent-encode for a URL fragment (unreserved chars kept). */

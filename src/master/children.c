@@ -298,6 +298,11 @@ on_message(struct master *m, struct child *c, struct ipc_msg *msg)
 		break;
 	}
 	case IPC_W2M_STATS:
+		memcpy(&c->stats, msg->buf, sizeof(c->stats));
+		break;
+	case IPC_A2M_RPC_RESULT:
+		control_rpc_result(m, msg->hdr.id, (const char *)msg->buf,
+		    msg->hdr.len);
 		break;
 	}
 }

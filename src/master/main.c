@@ -98,7 +98,7 @@ config_fail(const struct cg_config_error *e)
 }
 
 /* `--port' > CLAWGATE_GATEWAY_PORT > OPENCLAW_GATEWAY_PORT > file. */
-static void
+static int
 apply_port_env(struct cg_config *c)
 {
 	static const char *const vars[] = { "CLAWGATE_GATEWAY_PORT",
@@ -121,8 +121,9 @@ apply_port_env(struct cg_config *c)
 			config_fail(&e);
 		}
 		c->port = (int)p;
-		return;
+		return 1;
 	}
+	return 0;
 }
 
 static void
@@ -161,7 +162,9 @@ load_config(struct master *m, const char *path, int explicit_path,
 		m->config_path[0] = '\0';
 		return 0;	/* no file: the safe built-in defaults */
 	}
-	cg_strlcpy(m->config_path, path, sizeof(m->config_path));
+	/* Absolute, so that status and reload mean the same file later. */
+	if (realpath(path, m->config_path) == NULL)
+		cg_strlcpy(m->config_path, path, sizeof(m->config_path));
 	return config_load_file(&m->cfg, path, err);
 }
 
@@ -303,8 +306,14 @@ master_worker_ready(struct master *m)
 	}
 }
 
-static void
-reload(struct master *m)
+/*
+ * Reload: validate the whole file; on any error the running config stays
+ * and the error says where.  Secrets and rate limits apply live (authd
+ * swaps its table; established sessions stay up); listener and mode
+ * changes need a restart and are reported as such.
+ */
+int
+master_reload(struct master *m, char *errbuf, size_t errlen)
 {
 	struct master		 cand;
 	struct cg_config_error	 err;
@@ -315,36 +324,38 @@ reload(struct master *m)
 	    m->config_path[0] != '\0', &err) == -1 ||
 	    config_check(&cand.cfg, &err) == -1) {
 		if (err.line > 0)
-			log_err("reload failed, old configuration stays active: "
-			    "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+			snprintf(errbuf, errlen, "%s:%d:%d: %s", err.file,
+			    err.line, err.col, err.msg);
 		else
-			log_err("reload failed, old configuration stays active: "
-			    "%s", err.msg);
+			snprintf(errbuf, errlen, "%s", err.msg);
 		config_free(&cand.cfg);
-		return;
+		return -1;
 	}
 	cg_strlcpy(cand.cfg.state_dir, m->cfg.state_dir,
 	    sizeof(cand.cfg.state_dir));
-	cand.cfg.port = m->cfg.port;	/* flags keep their meaning */
+	if (m->port_override)
+		cand.cfg.port = m->cfg.port;	/* flags keep their meaning */
 	if (secret_resolve(&cand, &err) == -1) {
-		log_err("reload failed, old configuration stays active: %s",
-		    err.msg);
+		snprintf(errbuf, errlen, "%s", err.msg);
 		config_free(&cand.cfg);
-		return;
+		return -1;
 	}
-	if (cand.cfg.bind != m->cfg.bind || cand.secret.mode != m->secret.mode)
-		log_warnx("reload: gateway.bind or gateway.auth.mode changed: "
-		    "restart clawgated to apply these");
+	if (cand.cfg.bind != m->cfg.bind || cand.cfg.port != m->cfg.port ||
+	    cand.secret.mode != m->secret.mode)
+		log_warnx("reload: gateway.port, gateway.bind or gateway.auth.mode "
+		    "changed: restart clawgated to apply those (the rest is "
+		    "applied now)");
 	secret_wipe(&m->secret);
 	m->secret = cand.secret;
 	m->cfg.rate_limit = cand.cfg.rate_limit;
 	config_free(&cand.cfg);
 	m->generation++;
-	log_info("reloaded: secret source %s, fingerprint %s",
-	    m->secret.source_desc, m->secret.mode == AUTHMODE_NONE ? "-" :
-	    m->secret.fingerprint);
+	log_info("reloaded (generation %llu): secret source %s, fingerprint %s",
+	    (unsigned long long)m->generation, m->secret.source_desc,
+	    m->secret.mode == AUTHMODE_NONE ? "-" : m->secret.fingerprint);
 	/* authd swaps its table atomically; workers keep their channels. */
 	children_refeed(m);
+	return 0;
 }
 
 static void
@@ -353,11 +364,16 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	struct master	*m = w->data;
 
 	switch (w->signum) {
-	case SIGHUP:
+	case SIGHUP: {
+		char e[1024];
+
 		log_info("SIGHUP: reloading %s", m->config_path[0] ?
 		    m->config_path : "(built-in defaults)");
-		reload(m);
+		if (master_reload(m, e, sizeof(e)) == -1)
+			log_err("reload failed, the old configuration stays "
+			    "active: %s", e);
 		break;
+	}
 	default:
 		log_info("%s: stopping", strsignal(w->signum));
 		children_stop(m);
@@ -503,7 +519,7 @@ main(int argc, char *argv[])
 	memset(&err, 0, sizeof(err));
 	if (load_config(m, path, explicit_path, &err) == -1)
 		config_fail(&err);
-	apply_port_env(&m->cfg);
+	m->port_override = apply_port_env(&m->cfg);
 	if (port_flag != NULL) {
 		v = strtol(port_flag, NULL, 10);
 		if (v < 0 || v > 65535) {
@@ -511,6 +527,7 @@ main(int argc, char *argv[])
 			exit(CG_EXIT_CONFIG);
 		}
 		m->cfg.port = (int)v;
+		m->port_override = 1;
 	}
 	if (bind_flag != NULL) {
 		if (strcmp(bind_flag, "loopback") == 0)
@@ -583,6 +600,9 @@ main(int argc, char *argv[])
 	watch_signal(m, &m->sigterm, SIGTERM);
 	watch_signal(m, &m->sigint, SIGINT);
 	watch_signal(m, &m->sighup, SIGHUP);
+	m->control_gid = (gid_t)-1;
+	if (control_open(m, lerr, sizeof(lerr)) == -1)
+		fatalx("%s", lerr);
 	log_startup(m);
 	if (m->foreground && (show_token || isatty(1)))
 		secret_print_dashboard(m);
@@ -590,6 +610,7 @@ main(int argc, char *argv[])
 		fatalx("cannot start authd");
 	ev_run(m->loop, 0);
 
+	control_close(m);
 	listeners_close(m);
 	lock_release();
 	secret_wipe(&m->secret);

@@ -34,6 +34,7 @@ struct child {
 	unsigned	 restarts;	/* total respawns */
 	unsigned	 backoff_ms;
 	uint64_t	 crash_times[8];	/* recent unexpected exits */
+	struct ipc_worker_stats stats;	/* last W2M_STATS */
 };
 
 /* The resolved shared secret; held only until authd has it. */
@@ -81,10 +82,19 @@ struct master {
 	int			 announced;
 	int			 show_token;
 	int			 preauth_fd;	/* shared pre-auth counting zone */
+	int			 port_override;	/* --port or a port env var */
+	gid_t			 control_gid;	/* -1: none */
 };
 
 /* main.c */
 void	master_worker_ready(struct master *);
+int	master_reload(struct master *, char *err, size_t errlen);
+
+/* control.c */
+int	control_open(struct master *, char *err, size_t errlen);
+void	control_close(struct master *);
+void	control_rpc_result(struct master *, uint64_t id, const char *,
+	    size_t);
 
 /* children.c */
 void	children_init(struct master *);
@@ -108,5 +118,9 @@ void	lock_update_pid(const char *config_path);
 int	secret_resolve(struct master *, struct cg_config_error *err);
 void	secret_wipe(struct resolved_secret *);
 void	secret_print_dashboard(struct master *);
+/* The dashboard URL; -1 (URL without a token) in password/none mode. */
+int	secret_dashboard_url(struct master *, char *buf, size_t len);
+/* New generated token, persisted; only for a state-file token. */
+int	secret_rotate(struct master *, char *err, size_t errlen);
 
 #endif /* CG_MASTER_H */

@@ -321,27 +321,73 @@ secret_wipe(struct resolved_secret *s)
 	}
 }
 
-/*
- * The tokenized dashboard URL goes to the terminal only: never to the
- * log, never into a file.  `#token=' keeps it out of server logs.
- */
-void
-secret_print_dashboard(struct master *m)
+int
+secret_dashboard_url(struct master *m, char *buf, size_t len)
 {
 	const char	*host;
 	char		 enc[3200];
 
-	if (m->secret.token == NULL)
-		return;
 	host = m->cfg.bind == BIND_CUSTOM ? m->cfg.custom_bind_host :
 	    "127.0.0.1";
+	if (m->secret.token == NULL) {
+		snprintf(buf, len, "http://%s:%d%s/", host, m->cfg.port,
+		    m->cfg.control_ui_base_path);
+		return -1;
+	}
+	/* `#token=' keeps the secret out of every server's access log. */
 	url_encode(m->secret.token, enc, sizeof(enc));
-	fprintf(stdout, "\nclawgate is ready. Open the dashboard (this link "
-	    "contains the gateway token; it is shown once):\n\n"
-	    "    http://%s:%d%s/#token=%s\n\n"
-	    "The token is kept in %s/gateway.token (mode 0600).\n\n",
-	    host, m->cfg.port, m->cfg.control_ui_base_path, enc,
-	    m->cfg.state_dir);
-	fflush(stdout);
+	snprintf(buf, len, "http://%s:%d%s/#token=%s", host, m->cfg.port,
+	    m->cfg.control_ui_base_path, enc);
 	sodium_memzero(enc, sizeof(enc));
+	return 0;
+}
+
+/*
+ * The tokenized dashboard URL goes to the terminal only: never to the
+ * log, never into a file.
+ */
+void
+secret_print_dashboard(struct master *m)
+{
+	char	url[4096];
+
+	if (secret_dashboard_url(m, url, sizeof(url)) == -1)
+		return;
+	fprintf(stdout, "\nclawgate is ready. Open the dashboard (this link "
+	    "contains the gateway token; keep it private):\n\n    %s\n\n"
+	    "The token is kept in %s/gateway.token (mode 0600); `clawgate "
+	    "dashboard` prints this link again.\n\n", url, m->cfg.state_dir);
+	fflush(stdout);
+	sodium_memzero(url, sizeof(url));
+}
+
+int
+secret_rotate(struct master *m, char *err, size_t errlen)
+{
+	struct cg_config_error	 e;
+	unsigned char		 raw[TOKEN_BYTES];
+	char			 path[4200], tok[64];
+
+	if (m->secret.mode != AUTHMODE_TOKEN ||
+	    m->secret.source != SECRET_STATE_FILE) {
+		snprintf(err, errlen, "the gateway token comes from %s: change "
+		    "it there and run `clawgate gateway reload` (clawgate rotates "
+		    "only a token it generated itself)", m->secret.source_desc);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", m->cfg.state_dir, TOKEN_FILE);
+	randombytes_buf(raw, sizeof(raw));
+	b64url_encode(raw, sizeof(raw), tok, sizeof(tok));
+	sodium_memzero(raw, sizeof(raw));
+	memset(&e, 0, sizeof(e));
+	if (write_token_file(m->cfg.state_dir, path, tok, &e) == -1) {
+		snprintf(err, errlen, "%s", e.msg);
+		sodium_memzero(tok, sizeof(tok));
+		return -1;
+	}
+	secret_wipe(&m->secret);
+	m->secret.token = trimmed_dup(tok);
+	sodium_memzero(tok, sizeof(tok));
+	fp_of(m->secret.token, m->secret.fingerprint);
+	return 0;
 }

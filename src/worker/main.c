@@ -180,6 +180,19 @@ ping_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	ws_ping_all(W);
 }
 
+/* Once a second, if anything changed: counters for `clawgate status'. */
+static void
+stats_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	static struct ipc_worker_stats	last;
+
+	if (memcmp(&last, &W->st, sizeof(last)) == 0)
+		return;
+	last = W->st;
+	(void)ipc_send(CG_FD_MASTER, IPC_W2M_STATS, 0, &W->st, sizeof(W->st),
+	    -1);
+}
+
 static void
 sigterm_cb(struct ev_loop *loop, ev_signal *s, int revents)
 {
@@ -246,6 +259,8 @@ main(int argc, char *argv[])
 	ev_timer_init(&w->ping, ping_cb, w->cfg.ping_interval_ms / 1000.0,
 	    w->cfg.ping_interval_ms / 1000.0);
 	ev_timer_start(w->loop, &w->ping);
+	ev_timer_init(&w->stats, stats_cb, 1., 1.);
+	ev_timer_start(w->loop, &w->stats);
 	accept_start(w);
 	if (ipc_send(CG_FD_MASTER, IPC_X2M_READY, 0, &(uint32_t){ 0 }, 4, -1)
 	    == -1)
