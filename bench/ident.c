@@ -166,7 +166,12 @@ ident_write_pairing(const struct ident_pool *p, size_t n, const char *path,
 	}
 	fprintf(f, "],\"pending\":[]}\n");
 	sodium_memzero(kb, sizeof(kb));
-	if (fflush(f) != 0 || fsync(fd) == -1 || fclose(f) != 0) {
+	if (fflush(f) != 0 || fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}

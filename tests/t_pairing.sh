@@ -15,7 +15,7 @@
 # silently when damaged.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 200
+plan 195
 
 TOKEN=abc123
 UUID4='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
@@ -33,6 +33,7 @@ NO_SUCH_REQUEST=00000000-0000-4000-8000-000000000000
 CONFIG=$(jq -cn --arg t "$TOKEN" --arg o "$UI_ORIGIN" '{gateway: {
     auth: {mode: "token", token: $t},
     localPeers: ["127.0.0.1/32"],
+    trustedProxies: ["127.0.0.9/32"],
     controlUi: {allowedOrigins: [$o]}}}')
 
 # ------------------------------------------------------------- helpers
@@ -66,8 +67,12 @@ ui()
 	    '.auth={token:"'$TOKEN'"}' "$@"
 }
 
-# The local operator: device-less cli/cli with the shared token.
-OPS=$(tok '.scopes=["operator.pairing"]')
+# The local operators: device-less cli/cli with the shared token.  PAIRER
+# has only operator.pairing (as `openclaw devices list` asks); OPS also
+# holds the scopes the test devices request, which approving them and
+# rotating their tokens needs (§7.6, §7.7; `devices approve` asks so).
+PAIRER=$(tok '.scopes=["operator.pairing"]')
+OPS=$(tok '.scopes=["operator.pairing","operator.read","operator.write"]')
 READER=$(tok '.scopes=["operator.read"]')
 
 # sent_device FIELD: a field of the device block we sent (conn 1).
@@ -366,7 +371,7 @@ wsr --connect "$READER" --then \
 is "$(r1 .error.message)" "missing scope: operator.pairing" \
     "device.pair.approve without operator.pairing: missing scope"
 
-wsr --connect "$OPS" --then 'device.pair.list {"x":1}'
+wsr --connect "$PAIRER" --then 'device.pair.list {"x":1}'
 is "$(resq c1 .payload.auth.scopes)" '["operator.pairing"]' \
     "operator: device-less loopback cli keeps operator.pairing"
 is "$(r1 .error)" "$(jq -cnS '{code: "INVALID_REQUEST", message:
@@ -375,7 +380,7 @@ is "$(r1 .error)" "$(jq -cnS '{code: "INVALID_REQUEST", message:
 
 # ===================================== remote devices wait (§7.3, §7.4) ===
 WATCH=$TESTDIR/watch.out
-hold "$WATCH" --connect "$OPS"
+hold "$WATCH" --connect "$PAIRER"
 
 R1=$(seed 101)
 wsr --bind 127.0.0.2 --device-seed "$R1" --connect "$(tok)"
@@ -399,8 +404,8 @@ UD1=$(sent_device id)
 URID=$(resq c1 .error.details.requestId)
 like "$URID" "$UUID4" "remote Control UI: requestId is a UUID"
 expect_error "remote Control UI (allowed Origin)" "$(pairing_error "$UD1" \
-    "$URID" "$(ui | jq -c .scopes)" '{recommendedNextStep: "wait_then_retry",
-    retryable: true, pauseReconnect: false}')" "$NOT_APPROVED (requestId: $URID)"
+    "$URID" "$(ui | jq -c .scopes)" '{"recommendedNextStep": "wait_then_retry",
+    "retryable": true, "pauseReconnect": false}')" "$NOT_APPROVED (requestId: $URID)"
 
 wait_lines "$WATCH" '"device\.pair\.requested"' 2 50
 OUT=$(<"$WATCH")
@@ -440,6 +445,10 @@ is "$(grep -cF -e "$DT1" -e "$DT2" <<<"$OUT")" 0 \
     "list: no device token string anywhere in the answer"
 
 # =========================================== approve / reject (§7.6) ===
+wsr --connect "$PAIRER" --then "device.pair.approve {\"requestId\":\"$RID1\"}"
+is "$(r1 .error)" \
+    '{"code":"INVALID_REQUEST","message":"missing scope: operator.read"}' \
+    "approve without the requested scopes: missing scope"
 rpc device.pair.approve "{\"requestId\":\"$RID1\"}"
 is "$(r1 '.payload | {requestId, deviceId: .device.deviceId}')" \
     "$(jq -cnS --arg r "$RID1" --arg d "$RD1" '{requestId: $r, deviceId: $d}')" \
@@ -471,6 +480,7 @@ is "$(events device.pair.resolved | jq -r '.[0].payload | "\(.requestId) \(.deci
 
 wsr --bind 127.0.0.2 --device-seed "$R1" --connect "$(tok)"
 expect_hello "approved remote device, shared token" token
+is "$(resq c1 .payload.auth.scopes)" "$RW" "approved remote device: its scopes"
 RDT1=$(resq c1 .payload.auth.deviceToken)
 like "$RDT1" "$B64U43" "approved remote device: gets a deviceToken"
 wsr --bind 127.0.0.2 --device-seed "$R1" --connect "$(dtok "$RDT1")"
@@ -512,6 +522,45 @@ is "$(r1 .error)" '{"code":"INVALID_REQUEST","message":"unknown requestId"}' \
 rpc device.pair.reject "{\"requestId\":\"$NO_SUCH_REQUEST\"}"
 is "$(r1 .error)" '{"code":"INVALID_REQUEST","message":"unknown requestId"}' \
     "reject an unknown requestId"
+
+# --- a retry asking for more supersedes; a subset reuses (§7.3) ---------
+WATCH2=$TESTDIR/watch2.out
+hold "$WATCH2" --connect "$PAIRER"
+R4=$(seed 104)
+wsr --bind 127.0.0.6 --device-seed "$R4" --connect "$(tok '.scopes=["operator.read"]')"
+RD4=$(sent_device id)
+RID4A=$(resq c1 .error.details.requestId)
+wsr --bind 127.0.0.6 --device-seed "$R4" --connect "$(tok)"
+RID4B=$(resq c1 .error.details.requestId)
+like "$RID4B" "$UUID4" "retry with more scopes: pairing required again"
+isnt "$RID4B" "$RID4A" "retry with more scopes: a new requestId"
+wsr --bind 127.0.0.6 --device-seed "$R4" --connect "$(tok '.scopes=["operator.read"]')"
+is "$(resq c1 .error.details.requestId)" "$RID4B" \
+    "retry with a subset of the scopes: the same requestId"
+list
+is "$(pending_of "$RID4A")" '"count 0"' "superseded request: gone"
+is "$(pending_of "$RID4B" | jq -c .scopes)" "$RW" \
+    "superseding request: the scopes asked for"
+wait_lines "$WATCH2" '"device\.pair\.resolved"' 1 50
+OUT=$(<"$WATCH2")
+is "$(events device.pair.requested | jq -c '[.[].payload.requestId]')" \
+    "$(jq -cn --arg a "$RID4A" --arg b "$RID4B" '[$a, $b]')" \
+    "watcher: device.pair.requested for both requests"
+is "$(events device.pair.resolved | jq -cS '[.[].payload | del(.ts)]')" \
+    "$(jq -cnS --arg r "$RID4A" --arg d "$RD4" '[{requestId: $r,
+    deviceId: $d, decision: "rejected"}]')" \
+    "watcher: the superseded request is resolved as rejected"
+
+# --- a client forwarded by a trusted proxy is never local (§7.2) ---------
+P1=$(seed 105)
+wsr --bind 127.0.0.9 -H 'X-Forwarded-For: 127.0.0.1' --device-seed "$P1" \
+    --connect "$(tok)"
+PRID=$(resq c1 .error.details.requestId)
+is "$(resq c1 .error.details.code)" PAIRING_REQUIRED \
+    "forwarded client claiming 127.0.0.1: pairing required, not silent"
+list
+is "$(pending_of "$PRID" | jq -r .remoteIp)" 127.0.0.1 \
+    "forwarded client: remoteIp is the forwarded address"
 
 # ======================================== rotate and revoke (§7.7) ===
 HELD=$TESTDIR/r1-held.out
@@ -564,12 +613,12 @@ is "$(r1 .error)" \
 
 # a device rotating its own token gets the new one in band
 S3=$(seed 3)
-PAIRER='.scopes=["operator.pairing","operator.read"]'
-wsr --device-seed "$S3" --connect "$(tok "$PAIRER")"
+SELF='.scopes=["operator.pairing","operator.read"]'
+wsr --device-seed "$S3" --connect "$(tok "$SELF")"
 D3=$(sent_device id)
 DT3=$(resq c1 .payload.auth.deviceToken)
 like "$DT3" "$B64U43" "local device with operator.pairing: paired silently"
-wsr --device-seed "$S3" --connect "$(dtok "$DT3" "$PAIRER")" \
+wsr --device-seed "$S3" --connect "$(dtok "$DT3" "$SELF")" \
     --then "device.token.rotate {\"deviceId\":\"$D3\",\"role\":\"operator\"}"
 is "$(r1 '.payload | del(.rotatedAtMs, .token)')" "$(jq -cnS --arg d "$D3" \
     '{deviceId: $d, role: "operator", scopes: ["operator.pairing",
@@ -578,12 +627,12 @@ is "$(r1 '.payload | del(.rotatedAtMs, .token)')" "$(jq -cnS --arg d "$D3" \
 DT3B=$(r1 .payload.token)
 like "$DT3B" "$B64U43" "rotate its own token: the new token"
 isnt "$DT3B" "$DT3" "rotate its own token: a new string"
-wsr --device-seed "$S3" --connect "$(dtok "$DT3B" "$PAIRER")"
+wsr --device-seed "$S3" --connect "$(dtok "$DT3B" "$SELF")"
 expect_hello "rotate its own token: the new token works" device-token
-wsr --device-seed "$S3" --connect "$(dtok "$DT3" "$PAIRER")"
+wsr --device-seed "$S3" --connect "$(dtok "$DT3" "$SELF")"
 expect_error "rotate its own token: the old one is dead" "$DT_MISMATCH_ERR"
 # self-scoped: a device-token caller cannot touch another device
-wsr --device-seed "$S3" --connect "$(dtok "$DT3B" "$PAIRER")" \
+wsr --device-seed "$S3" --connect "$(dtok "$DT3B" "$SELF")" \
     --then "device.token.revoke {\"deviceId\":\"$D2\",\"role\":\"operator\"}"
 is "$(r1 .error)" \
     '{"code":"INVALID_REQUEST","message":"device token revocation denied"}' \

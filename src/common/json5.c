@@ -25,6 +25,7 @@ struct pnode {
 	int		 first, last, next;
 	int		 dropped;	/* ${VAR} missing: not in the tree */
 	struct json5_pos pos;
+	struct json5_span span;		/* byte offsets, for editors */
 };
 
 struct json5_doc {
@@ -330,6 +331,15 @@ node_new(struct parser *p, int parent, const char *key, size_t index,
 		d->nodes[parent].last = i;
 	}
 	return i;
+}
+
+/* A value without a key (array element, root) starts at the cursor. */
+static void
+span_start(struct parser *p, int i)
+{
+	struct json5_span *sp = &p->doc->nodes[i].span;
+
+	sp->key_start = sp->key_end = sp->value_start = p->pos;
 }
 
 /* Build the path of node `i' ("a.b[2]"); malloc'd, or NULL. */
@@ -1023,6 +1033,7 @@ static int
 object_member(struct parser *p, int node, json_t *obj)
 {
 	struct json5_loc kat = here(p);
+	size_t		 koff = p->pos;
 	json_t		*v = NULL;
 	char		 w[32];
 	int		 child, r;
@@ -1033,6 +1044,8 @@ object_member(struct parser *p, int node, json_t *obj)
 		return dup_key(p, node, kat);
 	if ((child = node_new(p, node, (char *)p->buf, 0, kat)) == -1)
 		return -1;
+	p->doc->nodes[child].span.key_start = koff;
+	p->doc->nodes[child].span.key_end = p->pos;
 	if (skip_ws(p) == -1)
 		return -1;
 	if (peek(p) != ':')
@@ -1042,8 +1055,10 @@ object_member(struct parser *p, int node, json_t *obj)
 	if (skip_ws(p) == -1)
 		return -1;
 	p->doc->nodes[child].pos.value = here(p);
+	p->doc->nodes[child].span.value_start = p->pos;
 	if ((r = parse_value(p, child, &v)) == -1)
 		return -1;
+	p->doc->nodes[child].span.value_end = p->pos;
 	if (r == V_DROPPED) {
 		p->doc->nodes[child].dropped = 1;
 		v = json_null();	/* holds the key for duplicate checks */
@@ -1109,9 +1124,11 @@ array_value(struct parser *p, int node, json_t **out)
 		child = node_new(p, node, NULL, json_array_size(arr), here(p));
 		if (child == -1)
 			return -1;
+		span_start(p, child);
 		v = NULL;
 		if ((r = parse_value(p, child, &v)) == -1)
 			return -1;
+		p->doc->nodes[child].span.value_end = p->pos;
 		if (r == V_DROPPED)
 			p->doc->nodes[child].dropped = 1;
 		else if (json_array_append_new(arr, v) == -1)
@@ -1207,8 +1224,10 @@ json5_parse(const char *text, size_t len, int flags, struct json5_error *err)
 	}
 	if (node_new(&p, -1, NULL, 0, here(&p)) == -1)
 		goto fail;
+	span_start(&p, 0);
 	if ((r = parse_value(&p, 0, &root)) == -1)
 		goto fail;
+	d->nodes[0].span.value_end = p.pos;
 	if (r == V_DROPPED)
 		root = json_null();
 	d->root = root;
@@ -1284,6 +1303,58 @@ json5_pos_member(const struct json5_doc *d, const char *objpath,
 	if (i >= 0)
 		i = node_child(d, i, key, strlen(key), 0);
 	return i >= 0 ? &d->nodes[i].pos : NULL;
+}
+
+int
+json5_span_lookup(const struct json5_doc *d, const char *path,
+    struct json5_span *out)
+{
+	int	i = lookup_node(d, path);
+
+	if (i < 0)
+		return -1;
+	*out = d->nodes[i].span;
+	return 0;
+}
+
+/* The i-th child (document order) of the node at `path', or -1. */
+static int
+nth_child(const struct json5_doc *d, const char *path, size_t n)
+{
+	int	i = lookup_node(d, path);
+
+	if (i < 0)
+		return -1;
+	for (i = d->nodes[i].first; i >= 0 && n > 0; i = d->nodes[i].next)
+		n--;
+	return i;
+}
+
+size_t
+json5_nchildren(const struct json5_doc *d, const char *path)
+{
+	size_t	n = 0;
+	int	i = lookup_node(d, path);
+
+	if (i < 0)
+		return 0;
+	for (i = d->nodes[i].first; i >= 0; i = d->nodes[i].next)
+		n++;
+	return n;
+}
+
+int
+json5_child(const struct json5_doc *d, const char *path, size_t n,
+    const char **key, struct json5_span *out)
+{
+	int	i = nth_child(d, path, n);
+
+	if (i < 0)
+		return -1;
+	if (key != NULL)
+		*key = d->nodes[i].key;
+	*out = d->nodes[i].span;
+	return 0;
 }
 
 size_t

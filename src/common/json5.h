@@ -38,6 +38,18 @@ struct json5_pos {
 	struct json5_loc value;
 };
 
+/*
+ * Where a value sits in bytes, for editors that replace exactly one
+ * value: [value_start, value_end) is the value's text (quotes, braces
+ * included), [key_start, key_end) its key as written (quotes included);
+ * for array elements and the root the key range is empty, at
+ * value_start.
+ */
+struct json5_span {
+	size_t	key_start, key_end;
+	size_t	value_start, value_end;
+};
+
 struct json5_error {
 	struct json5_loc loc;
 	char		msg[256];
@@ -76,6 +88,19 @@ const struct json5_pos	*json5_pos_lookup(const struct json5_doc *,
 /* Position of member `key' of the object at `objpath'. */
 const struct json5_pos	*json5_pos_member(const struct json5_doc *,
 			    const char *objpath, const char *key);
+
+/* Byte span of the value at `path' (as json5_pos_lookup).  0 or -1. */
+int			 json5_span_lookup(const struct json5_doc *,
+			    const char *path, struct json5_span *);
+/* Members (or elements) of the container at `path', in file order. */
+size_t			 json5_nchildren(const struct json5_doc *,
+			    const char *path);
+/*
+ * The n-th of them: its key (NULL for array elements; owned by the
+ * document) and span.  0, or -1 when there is no such child.
+ */
+int			 json5_child(const struct json5_doc *, const char *path,
+			    size_t n, const char **key, struct json5_span *);
 
 /* Warnings, in document order; at most JSON5_MAX_WARNINGS are kept. */
 size_t			 json5_nwarnings(const struct json5_doc *);
