@@ -230,12 +230,14 @@ accept_verdict(struct conn *c, const struct auth_verdict *v)
 	W->st.authenticated++;
 	W->st.hello_ok_total++;
 	conn_send_json(c, hello_ok(W, c, v));
-	if (log_get_verbose())
-		conn_log(c, "connected", "client=%s %s v%s role=%s scopes=%d "
-		    "auth=%s principal=%s", c->client.name, c->client.mode,
-		    c->client.version, c->role,
-		    __builtin_popcountll(c->scopes), c->client.auth_kind,
-		    c->principal);
+	/* One line per outcome: who got in, how, with what. */
+	conn_log(c, "connected", "client=%s %s v%s role=%s scopes=%d "
+	    "auth=%s principal=%s%s", c->client.name, c->client.mode,
+	    c->client.version, c->role, __builtin_popcountll(c->scopes),
+	    v->method == AUTH_M_DEVICE_TOKEN ? "device-token" :
+	    v->method == AUTH_M_PASSWORD ? "password" :
+	    v->method == AUTH_M_TOKEN ? "token" : "none", c->principal,
+	    (v->flags & VERDICT_F_SILENT_PAIRED) ? " paired=silent" : "");
 	lws_rx_flow_control(c->wsi, 1);
 }
 
