@@ -22,7 +22,9 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -61,6 +63,7 @@
 #define NONCE_MAX	128
 #define SCOPES_JSON	"[\"operator.read\"]"
 #define SCOPES_CSV	"operator.read"
+#define MAX_PROCS	64
 
 enum mode { M_TOKEN, M_PASSWORD, M_DEVICE };
 
@@ -102,6 +105,7 @@ static struct {
 	long long	 count;
 	long		 hold;
 	double		 hold_s;
+	int		 procs;
 	int		 timeout_ms;
 	int		 sources;
 	uint32_t	 src_base;	/* host order */
@@ -111,7 +115,7 @@ static struct {
 	pid_t		 server_pid;
 	int		 json;
 	const char	*label;
-	int		 quiet;
+	int		 sample;
 } opt;
 
 static struct {
@@ -739,11 +743,14 @@ on_readable(struct conn *c)
 /* ------------------------------------------------------------ running */
 
 static void
-expire(uint64_t now)
+expire(void)
 {
 	uint64_t	limit = (uint64_t)opt.timeout_ms * 1000000u;
+	uint64_t	now = now_ns();
 
-	while (flist_head != NULL && now - flist_head->t0 > limit)
+	/* Oldest first; a start after `now' was read must not wrap. */
+	while (flist_head != NULL && now > flist_head->t0 &&
+	    now - flist_head->t0 > limit)
 		(void)conn_fail(flist_head, "TIMEOUT");
 }
 
@@ -785,6 +792,50 @@ window_close(struct window *w)
 		    &w->s1) == 0;
 }
 
+/* Open loop: start whatever is due (timerfd tick). */
+static uint64_t	ol_next, ol_period;
+static int	ol_tfd = -1;
+
+static void
+open_loop_tick(void)
+{
+	uint64_t	n, now = now_ns();
+
+	(void)read(ol_tfd, &n, sizeof(n));
+	while (ol_next <= now) {
+		if (inflight < opt.max_inflight)
+			start_one();
+		else if (measuring)
+			st.skipped++;
+		ol_next += ol_period;
+	}
+}
+
+/* A periodic timer in the epoll set: no busy polling between starts. */
+static void
+open_loop_init(void)
+{
+	struct itimerspec	its;
+	struct epoll_event	ev;
+	uint64_t		tick;
+
+	ol_period = (uint64_t)(1e9 / opt.rate);
+	ol_next = now_ns();
+	tick = ol_period < 100000 ? 100000 : ol_period;
+	if ((ol_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC)) == -1)
+		die("timerfd_create: %s", strerror(errno));
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_sec = (time_t)(tick / 1000000000u);
+	its.it_interval.tv_nsec = (long)(tick % 1000000000u);
+	its.it_value = its.it_interval;
+	ev.events = EPOLLIN;
+	ev.data.ptr = NULL;
+	if (timerfd_settime(ol_tfd, 0, &its, NULL) == -1 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, ol_tfd, &ev) == -1)
+		die("timerfd: %s", strerror(errno));
+}
+
 static void
 poll_once(int timeout_ms)
 {
@@ -795,6 +846,10 @@ poll_once(int timeout_ms)
 	n = epoll_wait(epfd, evs, 256, timeout_ms);
 	for (i = 0; i < n; i++) {
 		c = evs[i].data.ptr;
+		if (c == NULL) {	/* the open loop's timer */
+			open_loop_tick();
+			continue;
+		}
 		if (c->state == ST_CONNECTING)
 			on_connected(c);
 		else
@@ -809,13 +864,12 @@ poll_once(int timeout_ms)
 static void
 run_load(struct window *w)
 {
-	uint64_t	t0 = now_ns(), now, next, period = 0, wend;
+	uint64_t	t0 = now_ns(), now, wend;
 	uint64_t	warm = (uint64_t)(opt.warmup_s * 1e9);
-	int		i, to;
+	int		i;
 
 	if (opt.rate > 0)
-		period = (uint64_t)(1e9 / opt.rate);
-	next = t0;
+		open_loop_init();
 	if (warm == 0)
 		window_open(w);
 	if (opt.rate == 0)
@@ -832,54 +886,151 @@ run_load(struct window *w)
 		if (opt.count > 0 && (long long)(st.ok + st.fail) >=
 		    opt.count && inflight == 0)
 			break;
-		if (opt.rate > 0) {
-			while (next <= now) {
-				if (inflight < opt.max_inflight)
-					start_one();
-				else if (measuring)
-					st.skipped++;
-				next += period;
-			}
-			to = (int)((next - now) / 1000000u);
-		} else
-			to = 50;
-		expire(now);
-		poll_once(to > 50 ? 50 : to);
+		expire();
+		poll_once(50);
 	}
 	window_close(w);
 }
 
-/* --hold: open N, wait for them all, hold them, measure, close. */
+static volatile sig_atomic_t	hold_release;
+
 static void
-run_hold(struct window *w, struct proc_sample *rest, struct proc_sample *full,
-    double *fill_s)
+on_release(int sig)
+{
+	(void)sig;
+	hold_release = 1;
+}
+
+static void
+count_code_n(const char *code, uint64_t n)
+{
+	int	i;
+
+	count_code(code);
+	for (i = 0; i < st.ncodes; i++)
+		if (strcmp(st.code[i], code) == 0)
+			st.code_n[i] += n - 1;
+}
+
+static void
+make_epoll(void)
+{
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		die("epoll_create1: %s", strerror(errno));
+}
+
+/*
+ * One holder process: open `n' connections, say "filled" on `f', keep
+ * them until the parent's SIGUSR1 (or a safety deadline), then report
+ * what it held and every failure code, and exit.
+ */
+static void __attribute__((noreturn))
+hold_child(FILE *f, long n)
 {
 	uint64_t	t0, end;
 	int		i;
 
-	if (opt.server_pid > 0)
-		(void)proctree_sample(opt.server_pid, 1, rest);
-	window_open(w);
+	opt.hold = n;
+	make_epoll();
+	measuring = 1;
 	t0 = now_ns();
 	for (i = 0; i < opt.concurrency; i++)
 		start_one();
-	while (held + (long)(st.fail) < opt.hold && (now_ns() - t0) <
+	while (held + (long)st.fail < opt.hold && (now_ns() - t0) <
 	    (uint64_t)(opt.duration_s * 1e9)) {
-		expire(now_ns());
+		expire();
 		poll_once(50);
 		/* a failure frees a slot the closed loop does not refill */
 		while (inflight < opt.concurrency && held + inflight +
 		    (long)st.fail < opt.hold)
 			start_one();
 	}
-	*fill_s = (double)(now_ns() - t0) / 1e9;
-	end = now_ns() + (uint64_t)(opt.hold_s * 1e9);
-	while (now_ns() < end) {
-		expire(now_ns());
+	/* What is still handshaking now will not be waited for. */
+	while (flist_head != NULL)
+		(void)conn_fail(flist_head, "FILL_DEADLINE");
+	fprintf(f, "filled %ld %.3f\n", held, (double)(now_ns() - t0) / 1e9);
+	fflush(f);
+	end = now_ns() + (uint64_t)(opt.hold_s + 600) * 1000000000u;
+	while (!hold_release && now_ns() < end)
 		poll_once(100);
+	fprintf(f, "done %ld %ld %llu %llu\n", held, held_lost,
+	    (unsigned long long)st.ok, (unsigned long long)st.fail);
+	for (i = 0; i < st.ncodes; i++)
+		fprintf(f, "code %s %llu\n", st.code[i],
+		    (unsigned long long)st.code_n[i]);
+	fflush(f);
+	_exit(0);
+}
+
+static void
+sleep_s(double s)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * --hold: N connections over --procs holder processes (one process
+ * can only have so many descriptors).  The server is sampled at rest,
+ * and again once every holder is full and --hold-time has passed.
+ */
+static void
+run_hold(struct window *w, struct proc_sample *rest, struct proc_sample *full,
+    double *fill_s)
+{
+	pid_t			 kids[MAX_PROCS];
+	FILE			*in[MAX_PROCS];
+	char			 line[256], code[CODE_LEN];
+	unsigned long long	 a, b;
+	long			 h, l, total = 0;
+	double			 fs;
+	int			 k, p[2];
+
+	if (opt.server_pid > 0)
+		(void)proctree_sample(opt.server_pid, 1, rest);
+	window_open(w);
+	for (k = 0; k < opt.procs; k++) {
+		if (pipe(p) == -1 || (kids[k] = fork()) == -1)
+			die("fork: %s", strerror(errno));
+		if (kids[k] == 0) {
+			close(p[0]);
+			signal(SIGUSR1, on_release);
+			opt.src_base += (uint32_t)(k * opt.sources);
+			hold_child(fdopen(p[1], "w"), opt.hold / opt.procs +
+			    (k < opt.hold % opt.procs));
+		}
+		close(p[1]);
+		in[k] = fdopen(p[0], "r");
 	}
+	for (k = 0; k < opt.procs; k++)
+		if (fgets(line, sizeof(line), in[k]) != NULL &&
+		    sscanf(line, "filled %ld %lf", &h, &fs) == 2 &&
+		    fs > *fill_s)
+			*fill_s = fs;
+	sleep_s(opt.hold_s);
 	if (opt.server_pid > 0)
 		(void)proctree_sample(opt.server_pid, 1, full);
+	for (k = 0; k < opt.procs; k++)
+		kill(kids[k], SIGUSR1);
+	for (k = 0; k < opt.procs; k++) {
+		while (fgets(line, sizeof(line), in[k]) != NULL) {
+			if (sscanf(line, "done %ld %ld %llu %llu", &h, &l, &a,
+			    &b) == 4) {
+				total += h;
+				held_lost += l;
+				st.ok += a;
+				st.fail += b;
+			} else if (sscanf(line, "code %47s %llu", code, &a) == 2)
+				count_code_n(code, a);
+		}
+		fclose(in[k]);
+		waitpid(kids[k], NULL, 0);
+	}
+	held = total;
 	window_close(w);
 }
 
@@ -1031,11 +1182,14 @@ usage(int code)
 "  -n, --count N          stop after N handshakes instead\n"
 "      --hold N           keep N authenticated connections open\n"
 "      --hold-time S      how long to hold them (5)\n"
+"      --procs K          spread --hold over K processes (1): each has\n"
+"                         its own descriptor limit and --sources block\n"
 "      --timeout MS       per-handshake deadline (10000)\n"
 "      --sources N        spread source addresses over N addresses of\n"
 "                         127.0.0.0/8 from --source-base (0: kernel's)\n"
 "      --source-base A    first source address (127.1.0.1)\n"
 "      --server-pid PID   root of the server's process tree to sample\n"
+"      --sample           only print that tree's CPU and memory (JSON)\n"
 "      --label S          name for the report\n"
 "      --json             one JSON object on stdout\n");
 	exit(code);
@@ -1044,7 +1198,7 @@ usage(int code)
 enum {
 	O_TOKEN = 256, O_PASSWORD, O_DEVICE, O_IDENT, O_DEVICES, O_WPAIR,
 	O_XFAIL, O_RATE, O_MAXIN, O_HOLD, O_HOLDT, O_TIMEOUT, O_SOURCES,
-	O_SRCBASE, O_SPID, O_LABEL, O_JSON, O_WSPATH
+	O_SRCBASE, O_SPID, O_LABEL, O_JSON, O_WSPATH, O_SAMPLE, O_PROCS
 };
 
 static const struct option longopts[] = {
@@ -1073,6 +1227,8 @@ static const struct option longopts[] = {
 	{ "server-pid", required_argument, NULL, O_SPID },
 	{ "label", required_argument, NULL, O_LABEL },
 	{ "json", no_argument, NULL, O_JSON },
+	{ "sample", no_argument, NULL, O_SAMPLE },
+	{ "procs", required_argument, NULL, O_PROCS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -1107,6 +1263,7 @@ parse_options(int argc, char **argv)
 	opt.hold_s = 5;
 	opt.timeout_ms = 10000;
 	opt.src_base = 0x7f010001;
+	opt.procs = 1;
 	while ((ch = getopt_long(argc, argv, "H:p:s:c:d:w:n:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -1197,6 +1354,12 @@ parse_options(int argc, char **argv)
 		case O_JSON:
 			opt.json = 1;
 			break;
+		case O_SAMPLE:
+			opt.sample = 1;
+			break;
+		case O_PROCS:
+			opt.procs = (int)num("--procs", optarg, 1, MAX_PROCS);
+			break;
 		case 'h':
 			usage(0);
 		default:
@@ -1205,10 +1368,12 @@ parse_options(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
-	if (opt.port == 0 && opt.write_pairing == NULL)
+	if (opt.sample && opt.server_pid == 0)
+		die("--sample needs --server-pid");
+	if (opt.port == 0 && opt.write_pairing == NULL && !opt.sample)
 		die("-p PORT is required");
-	if (opt.sources > 0 && (uint64_t)opt.src_base + (uint64_t)opt.sources >
-	    0x7fffffffu)
+	if (opt.sources > 0 && (uint64_t)opt.src_base + (uint64_t)opt.sources *
+	    (uint64_t)opt.procs > 0x7fffffffu)
 		die("--sources: the range leaves 127.0.0.0/8");
 	if (opt.hold > 0 && opt.rate > 0)
 		die("--hold is closed loop: no --rate with it");
@@ -1243,6 +1408,19 @@ raise_nofile(void)
 	}
 	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static int
+sample_only(void)
+{
+	struct proc_sample	s;
+
+	if (proctree_sample(opt.server_pid, 1, &s) == -1)
+		die("no process %d", (int)opt.server_pid);
+	printf("{\"pid\":%d,\"nproc\":%d,\"cpu_s\":%.3f,\"rss_kib\":%llu,"
+	    "\"pss_kib\":%llu}\n", (int)opt.server_pid, s.nproc, s.cpu_s,
+	    (unsigned long long)s.rss_kib, (unsigned long long)s.pss_kib);
+	return 0;
 }
 
 static void
@@ -1295,17 +1473,19 @@ main(int argc, char **argv)
 		ident_pool_free(&pool);
 		return 0;
 	}
+	if (opt.sample)
+		return sample_only();
 	raise_nofile();
 	setup_target();
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		die("epoll_create1: %s", strerror(errno));
 	memset(&w, 0, sizeof(w));
 	memset(&rest, 0, sizeof(rest));
 	memset(&full, 0, sizeof(full));
 	if (opt.hold > 0)
 		run_hold(&w, &rest, &full, &fill_s);
-	else
+	else {
+		make_epoll();
 		run_load(&w);
+	}
 	r = report(&w, &rest, &full, fill_s);
 	if (opt.json) {
 		json_dumpf(r, stdout, JSON_COMPACT);

@@ -286,6 +286,8 @@ worker(const char *addr, int port)
 	time_t			 last = 0;
 	int			 n, i;
 
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if ((lfd = listen_on(addr, port)) == -1) {
 		perror("nullgw: listen");
@@ -327,6 +329,7 @@ main(int argc, char **argv)
 {
 	const char	*addr = "127.0.0.1";
 	struct rlimit	 rl;
+	struct sigaction sa;
 	pid_t		 kids[MAX_WORKERS];
 	int		 ch, port = 0, nw = 2, i;
 
@@ -356,8 +359,11 @@ main(int argc, char **argv)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	/* No SA_RESTART: the signal must interrupt wait(2). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	for (i = 0; i < nw; i++) {
 		if ((kids[i] = fork()) == -1) {
 			perror("nullgw: fork");

@@ -130,9 +130,12 @@ proctree_sample(pid_t root, int mem, struct proc_sample *out)
 double
 self_cpu_s(void)
 {
-	struct rusage	ru;
+	struct rusage	ru, rc;
 
 	getrusage(RUSAGE_SELF, &ru);
+	getrusage(RUSAGE_CHILDREN, &rc);
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6 +
+	    (double)rc.ru_utime.tv_sec + rc.ru_utime.tv_usec / 1e6 +
+	    (double)rc.ru_stime.tv_sec + rc.ru_stime.tv_usec / 1e6;
 }

@@ -26,7 +26,7 @@ struct proc_sample {
 
 /* 0, or -1 when `root' does not exist.  `mem' 0 skips smaps (cheaper). */
 int	proctree_sample(pid_t root, int mem, struct proc_sample *out);
-/* This process's user+system CPU seconds. */
+/* User+system CPU seconds of this process and its reaped children. */
 double	self_cpu_s(void);
 
 #endif /* CGB_PROCSTAT_H */

@@ -81,7 +81,7 @@ if ! OPENCLAW=$(find_openclaw) || [ ! -x "$OPENCLAW" ]; then
 	skip_all "$why"
 fi
 
-plan 52
+plan 61
 
 diag "reference CLI: $OPENCLAW (ready in $(($(now_ms) - t0)) ms)"
 

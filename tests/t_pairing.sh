@@ -15,7 +15,7 @@
 # silently when damaged.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 195
+plan 196
 
 TOKEN=abc123
 UUID4='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
@@ -170,21 +170,21 @@ pairing_error()
 	    deviceId: $d, requestedRole: "operator", requestedScopes: $s} + $x)}'
 }
 
-# line_of ERE: the number of the first line of $OUT matching ERE (or 0).
-line_of()
+# recv_index JQ-COND: the position of the first frame received on
+# connection 1 for which JQ-COND (on the frame) holds, or -1.
+recv_index()
 {
-	local n
-	n=$(grep -nE -m 1 "$1" <<<"$OUT" | cut -d: -f1)
-	echo "${n:-0}"
+	qs '[.[] | select(.ev == "recv" and .conn == 1) | .json | '"$1"']
+	    | index(true) // -1'
 }
 
-# hold FILE ARGS...: a connection held open 15 s in the background, once
-# it has its hello-ok.
+# hold FILE ARGS...: a connection held open (up to 45 s) in the
+# background, once it has its hello-ok.
 hold()
 {
 	local f=$1
 	shift
-	bg_ws "$f" --hold 15000 "$@"
+	bg_ws "$f" --timeout 60000 --hold 45000 "$@"
 	wait_lines "$f" '"hello-ok"' 1 50 || diag "held connection: no hello-ok"
 }
 
@@ -468,9 +468,9 @@ like "$(jq -r '.[0].payload.ts' <<<"$RES_EVS")" '^[0-9]{13}$' \
     "approve: the resolved event's ts"
 like "$(jq -r '.[0].seq' <<<"$RES_EVS")" '^[0-9]+$' \
     "approve: the resolved event carries seq"
-ev_line=$(line_of '"event":"device\.pair\.resolved"')
-res_line=$(line_of '"type":"res","id":"r1"')
-ok '[ "$ev_line" -gt 0 ] && [ "$ev_line" -lt "$res_line" ]' \
+ev_at=$(recv_index '.type == "event" and .event == "device.pair.resolved"')
+res_at=$(recv_index '.type == "res" and .id == "r1"')
+ok '[ "$ev_at" -ge 0 ] && [ "$ev_at" -lt "$res_at" ]' \
     "approve: the event arrives before the res"
 
 wait_lines "$WATCH" '"device\.pair\.resolved"' 1 50
@@ -541,6 +541,7 @@ list
 is "$(pending_of "$RID4A")" '"count 0"' "superseded request: gone"
 is "$(pending_of "$RID4B" | jq -c .scopes)" "$RW" \
     "superseding request: the scopes asked for"
+wait_lines "$WATCH2" '"device\.pair\.requested"' 2 50
 wait_lines "$WATCH2" '"device\.pair\.resolved"' 1 50
 OUT=$(<"$WATCH2")
 is "$(events device.pair.requested | jq -c '[.[].payload.requestId]')" \
@@ -639,15 +640,23 @@ is "$(r1 .error)" \
     "a device-token caller cannot revoke another device's token"
 
 # ============================================== remove (§7.6) ===
+# two open connections of D1: one by its device token, one by the shared
+# token; both are the device's and both end
 HELD=$TESTDIR/d1-held.out
+HELD2=$TESTDIR/d1-held-shared.out
 hold "$HELD" --device-seed "$S1" --connect "$(dtok "$DT1")"
+hold "$HELD2" --device-seed "$S1" --connect "$(tok)"
 rpc device.pair.remove "{\"deviceId\":\"$D1\"}"
 is "$(r1 .payload)" "$(jq -cn --arg d "$D1" '{deviceId: $d}')" \
     "remove: {deviceId}"
 wait_lines "$HELD" '"ev":"close"' 1 50
+wait_lines "$HELD2" '"ev":"close"' 1 50
 OUT=$(<"$HELD")
 is "$(srv_close)" "4001|device removed" \
-    "remove: the device's open connection is closed 4001 device removed"
+    "remove: the device's connection (device token) closed 4001 device removed"
+OUT=$(<"$HELD2")
+is "$(srv_close)" "4001|device removed" \
+    "remove: the device's connection (shared token) closed 4001 device removed"
 wsr --device-seed "$S1" --connect "$(dtok "$DT1")"
 expect_error "remove: the device token stops working" "$DT_MISMATCH_ERR"
 rpc device.pair.remove "{\"deviceId\":\"$D1\"}"

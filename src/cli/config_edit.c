@@ -442,6 +442,33 @@ cedit_format(const json_t *v, int quote, int quote_keys)
 
 /* --- style -------------------------------------------------------- */
 
+/* The quote of the first string value under `path', depth first. */
+static int
+first_quote(const struct cedit *e, const struct json5_doc *d,
+    const char *path, int depth)
+{
+	struct json5_span sp;
+	const char	*k;
+	char		 sub[512];
+	size_t		 i, n = json5_nchildren(d, path);
+	int		 q;
+
+	for (i = 0; i < n && depth < 8; i++) {
+		if (json5_child(d, path, i, &k, &sp) == -1)
+			break;
+		q = e->text[sp.value_start];
+		if (q == '"' || q == '\'')
+			return q;
+		if (k == NULL || strpbrk(k, ".[]") != NULL)
+			continue;
+		snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "",
+		    k);
+		if ((q = first_quote(e, d, sub, depth + 1)) != 0)
+			return q;
+	}
+	return 0;
+}
+
 /*
  * How the members of the object at `objpath' are written: quoted keys,
  * the quote of their strings, one per line and how far indented.
@@ -472,6 +499,8 @@ object_style(const struct cedit *e, const struct json5_doc *d,
 			got_quote = 1;
 		}
 	}
+	if (!got_quote && (i = (size_t)first_quote(e, d, "", 0)) != 0)
+		st->quote = (int)i;
 	if (n == 0 && json5_nchildren(d, "") > 0 &&
 	    json5_child(d, "", 0, NULL, &sp) == 0)
 		st->quote_keys = t[sp.key_start] == '"';
@@ -734,7 +763,7 @@ int
 cedit_unset(struct cedit *e, const char *path, char *err, size_t errlen)
 {
 	struct json5_doc *d;
-	struct json5_span sp, prev, c;
+	struct json5_span sp, prev = { 0, 0, 0, 0 }, c;
 	struct seg	 s[MAX_SEGS];
 	const char	*t;
 	char		 parent[4096];

@@ -24,7 +24,7 @@ static const char usage_text[] =
 "                                  device pairing\n"
 "  dashboard [--show-token]        the Control UI link\n"
 "  token rotate                    a new gateway token, applied live\n"
-"  logs [-f] [--since T] [-n N]    this instance's log\n"
+"  logs [--follow] [--since T] [-n N] this instance's log\n"
 "  doctor [--fix] [--json]         find (and fix) configuration problems\n"
 "\n"
 "  -f, --config FILE  configuration file (default: as clawgated: \n"

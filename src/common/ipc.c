@@ -166,6 +166,8 @@ static const struct type_rule rules[IPC_TYPE_MAX] = {
 	    sizeof(struct ipc_worker_config), 1, "CONFIG" },
 	[IPC_M2W_AUTHD_CHANNEL] = { SZ_EXACT, 4, 4, 1, "AUTHD_CHANNEL" },
 	[IPC_M2W_DRAIN] = { SZ_EXACT, 4, 4, 0, "DRAIN" },
+	[IPC_M2W_LISTENER] = { SZ_EXACT, sizeof(struct ipc_listener),
+	    sizeof(struct ipc_listener), 1, "LISTENER" },
 	[IPC_W2A_AUTH_REQ] = { SZ_RANGE, 1, IPC_MAX_MSG, 0, "AUTH_REQ" },
 	[IPC_A2W_VERDICT] = { SZ_EXACT, sizeof(struct auth_verdict),
 	    sizeof(struct auth_verdict), 0, "VERDICT" },
@@ -196,7 +198,7 @@ permitted(enum ipc_channel ch, uint16_t type)
 		    type == IPC_W2A_SESSION_END;
 	case IPC_CH_WORKER_FROM_MASTER:
 		return type == IPC_M2W_CONFIG || type == IPC_M2W_AUTHD_CHANNEL ||
-		    type == IPC_M2W_DRAIN;
+		    type == IPC_M2W_DRAIN || type == IPC_M2W_LISTENER;
 	case IPC_CH_WORKER_FROM_AUTHD:
 		return type == IPC_A2W_VERDICT || type == IPC_A2W_RPC_RESULT ||
 		    type == IPC_A2W_EVENT;

@@ -43,6 +43,7 @@ enum ipc_type {
 	IPC_M2W_CONFIG = 48,		/* struct ipc_worker_config, fd = pre-auth zone */
 	IPC_M2W_AUTHD_CHANNEL,		/* fd = new authd channel */
 	IPC_M2W_DRAIN,			/* u32 grace_ms */
+	IPC_M2W_LISTENER,		/* struct ipc_listener, fd = the socket */
 	/* worker <-> authd */
 	IPC_W2A_AUTH_REQ = 64,		/* TLV, see authproto.h */
 	IPC_A2W_VERDICT,		/* struct auth_verdict (fixed size) */
@@ -141,6 +142,13 @@ struct ipc_worker_config {
 	}		local_peers[16], trusted_proxies[16];
 	char		allowed_origins[16][128];
 	char		base_path[128];
+};
+
+/* A reload's new listener set arrives one socket per message. */
+struct ipc_listener {
+	uint64_t	generation;
+	uint32_t	index;
+	uint32_t	total;
 };
 
 struct ipc_secrets {

@@ -95,8 +95,8 @@ exec_child(struct master *m, struct child *c, int chan, int authd_chan)
 	if (c->kind == CHILD_WORKER) {
 		high[nh++] = authd_chan >= 0 ?
 		    fcntl(authd_chan, F_DUPFD_CLOEXEC, 64) : -1;
-		for (i = 0; i < m->nlisteners; i++)
-			high[nh++] = fcntl(m->listeners[i].fds[c->slot],
+		for (i = 0; i < m->ls.n; i++)
+			high[nh++] = fcntl(m->ls.l[i].fds[c->slot],
 			    F_DUPFD_CLOEXEC, 64);
 	}
 	place_fd(high[0], CG_FD_MASTER);
@@ -106,9 +106,9 @@ exec_child(struct master *m, struct child *c, int chan, int authd_chan)
 			place_fd(high[1], CG_FD_AUTHD);
 		else
 			close(CG_FD_AUTHD);
-		for (i = 0; i < m->nlisteners; i++)
+		for (i = 0; i < m->ls.n; i++)
 			place_fd(high[2 + i], CG_FD_LISTEN0 + i);
-		maxfd = CG_FD_LISTEN0 + m->nlisteners - 1;
+		maxfd = CG_FD_LISTEN0 + m->ls.n - 1;
 	}
 #ifdef HAVE_CLOSEFROM
 	closefrom(maxfd + 1);
@@ -217,7 +217,7 @@ worker_config(struct master *m, struct child *c)
 	memset(&wc, 0, sizeof(wc));
 	wc.generation = m->generation;
 	wc.slot = (uint32_t)c->slot;
-	wc.nlisteners = (uint32_t)m->nlisteners;
+	wc.nlisteners = (uint32_t)m->ls.n;
 	wc.handshake_timeout_ms = CG_HANDSHAKE_TIMEOUT_MS;
 	wc.preauth_per_ip = CG_PREAUTH_PER_IP;
 	wc.preauth_global = CG_PREAUTH_GLOBAL;
@@ -572,4 +572,35 @@ children_refeed(struct master *m)
 {
 	if (m->authd.fd != -1 && m->authd.ready)
 		authd_feed(m);
+}
+
+/* Hand a running worker its slot's sockets of the current set. */
+static void
+send_listeners(struct master *m, struct child *w)
+{
+	struct ipc_listener	l;
+	int			i;
+
+	for (i = 0; i < m->ls.n; i++) {
+		l.generation = m->ls.generation;
+		l.index = (uint32_t)i;
+		l.total = (uint32_t)m->ls.n;
+		if (ipc_send(w->fd, IPC_M2W_LISTENER, 0, &l, sizeof(l),
+		    m->ls.l[i].fds[w->slot]) == -1)
+			log_warn("sending a listener to worker[%d]", w->slot);
+	}
+}
+
+void
+children_reconfigure(struct master *m, int listeners_changed)
+{
+	int	i;
+
+	for (i = 0; i < m->nworkers; i++) {
+		if (m->workers[i].pid <= 0 || m->workers[i].fd == -1)
+			continue;
+		worker_config(m, &m->workers[i]);
+		if (listeners_changed)
+			send_listeners(m, &m->workers[i]);
+	}
 }

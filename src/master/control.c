@@ -159,12 +159,12 @@ actual_listeners(struct master *m)
 	char	 buf[96];
 	int	 i;
 
-	for (i = 0; i < m->nlisteners; i++) {
-		const struct listener *l = &m->listeners[i];
+	for (i = 0; i < m->ls.n; i++) {
+		const struct listener *l = &m->ls.l[i];
 
 		snprintf(buf, sizeof(buf), "%s%s%s:%d", l->family == AF_INET6 ?
 		    "[" : "", l->host, l->family == AF_INET6 ? "]" : "",
-		    m->cfg.port);
+		    m->ls.port);
 		json_array_append_new(a, json_string(buf));
 	}
 	return a;

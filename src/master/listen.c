@@ -1,8 +1,9 @@
 /*
  * listen.c: the listening sockets.  The master binds them (as root if it
- * must) and keeps them for the life of the process, so a crashed or
- * respawned worker finds its queue intact.  On Linux each worker gets its
- * own SO_REUSEPORT socket per address and the kernel balances accepts.
+ * must) and keeps them, so a crashed or respawned worker finds its queue
+ * intact and a reload can bind new addresses before giving up the old
+ * ones.  On Linux each worker gets its own SO_REUSEPORT socket per
+ * address and the kernel balances accepts.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -58,12 +59,14 @@ bind_one(int family, const char *host, int *port, char *err, size_t errlen)
 		if (family == AF_INET6 && (saved == EADDRNOTAVAIL ||
 		    saved == EAFNOSUPPORT))
 			return -2;
-		snprintf(err, errlen, "cannot listen on %s%s%s:%d: %s%s", 
+		snprintf(err, errlen, "cannot listen on %s%s%s:%d: %s%s",
 		    family == AF_INET6 ? "[" : "", host,
 		    family == AF_INET6 ? "]" : "", *port, strerror(saved),
 		    saved == EADDRINUSE ? " (another process owns the port: "
 		    "`ss -ltnp` shows which; change gateway.port or stop it)" :
-		    saved == EACCES ? " (ports below 1024 need root)" : "");
+		    saved == EACCES ? " (ports below 1024 need root)" :
+		    saved == EADDRNOTAVAIL ? " (no interface has this address: "
+		    "check gateway.customBindHost)" : "");
 		return -1;
 	}
 	if (listen(fd, 511) == -1) {
@@ -86,64 +89,101 @@ badaddr:
 }
 
 static void
-add_addr(struct master *m, int family, const char *host)
+add_addr(struct listener_set *ls, int family, const char *host)
 {
-	struct listener	*l = &m->listeners[m->nlisteners++];
+	struct listener	*l = &ls->l[ls->n++];
+	int		 w;
 
 	l->family = family;
 	cg_strlcpy(l->host, host, sizeof(l->host));
+	for (w = 0; w < MAX_WORKERS; w++)
+		l->fds[w] = -1;
 }
 
 /* The addresses `gateway.bind' means. */
 static void
-plan_addresses(struct master *m)
+plan_addresses(struct listener_set *ls, const struct cg_config *c)
 {
-	struct cg_config *c = &m->cfg;
-
-	m->nlisteners = 0;
+	ls->n = 0;
 	switch (c->bind) {
 	case BIND_LOOPBACK:
-		add_addr(m, AF_INET, "127.0.0.1");
-		add_addr(m, AF_INET6, "::1");
+		add_addr(ls, AF_INET, "127.0.0.1");
+		add_addr(ls, AF_INET6, "::1");
 		break;
 	case BIND_LAN:
-		add_addr(m, AF_INET, "0.0.0.0");
-		add_addr(m, AF_INET6, "::");
+		add_addr(ls, AF_INET, "0.0.0.0");
+		add_addr(ls, AF_INET6, "::");
 		break;
 	case BIND_CUSTOM:
-		add_addr(m, AF_INET, c->custom_bind_host);
+		add_addr(ls, AF_INET, c->custom_bind_host);
 		/* Like the reference: a custom address also opens loopback. */
 		if (strcmp(c->custom_bind_host, "127.0.0.1") != 0 &&
 		    strcmp(c->custom_bind_host, "0.0.0.0") != 0)
-			add_addr(m, AF_INET, "127.0.0.1");
+			add_addr(ls, AF_INET, "127.0.0.1");
 		break;
 	}
 }
 
 int
-listeners_open(struct master *m, char *err, size_t errlen)
+listeners_differ(const struct listener_set *ls, const struct cg_config *c,
+    int port)
+{
+	struct listener_set	plan;
+	int			i;
+
+	if (port != 0 && port != ls->port)
+		return 1;
+	memset(&plan, 0, sizeof(plan));
+	plan_addresses(&plan, c);
+	/* IPv6 may have been skipped: compare the IPv4 part and the rest. */
+	for (i = 0; i < plan.n; i++) {
+		int j, found = 0;
+
+		for (j = 0; j < ls->n; j++)
+			if (strcmp(ls->l[j].host, plan.l[i].host) == 0)
+				found = 1;
+		if (!found && plan.l[i].family == AF_INET)
+			return 1;
+	}
+	return ls->n > plan.n;
+}
+
+int
+listeners_open(struct listener_set *ls, const struct cg_config *c, int port,
+    int nworkers, char *err, size_t errlen)
 {
 	struct listener	*l;
 	int		 i, w, fd, kept = 0;
 
-	plan_addresses(m);
-	for (i = 0; i < m->nlisteners; i++) {
-		l = &m->listeners[i];
-		for (w = 0; w < m->nworkers; w++) {
-			fd = bind_one(l->family, l->host, &m->cfg.port, err,
-			    errlen);
-			if (fd == -1)
+	memset(ls, 0, sizeof(*ls));
+	ls->port = port;
+	ls->nworkers = nworkers;
+	plan_addresses(ls, c);
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		for (w = 0; w < nworkers; w++) {
+			fd = bind_one(l->family, l->host, &ls->port, err, errlen);
+			if (fd == -1) {
+				listeners_close(ls);
 				return -1;
+			}
 			if (fd == -2) {
 				log_debug("no IPv6 for %s: skipped", l->host);
+				for (w--; w >= 0; w--) {
+					close(l->fds[w]);
+					l->fds[w] = -1;
+				}
 				break;
 			}
 			l->fds[w] = fd;
 		}
-		if (w == m->nworkers)
-			m->listeners[kept++] = *l;
+		if (w == nworkers && kept++ != i) {
+			ls->l[kept - 1] = *l;
+			for (w = 0; w < MAX_WORKERS; w++)
+				l->fds[w] = -1;
+		}
 	}
-	m->nlisteners = kept;
+	ls->n = kept;
 	if (kept == 0) {
 		snprintf(err, errlen, "no address could be bound");
 		return -1;
@@ -152,18 +192,18 @@ listeners_open(struct master *m, char *err, size_t errlen)
 }
 
 void
-listeners_describe(struct master *m, char *buf, size_t len)
+listeners_describe(const struct listener_set *ls, char *buf, size_t len)
 {
 	size_t	o = 0;
 	int	i, n;
 
 	buf[0] = '\0';
-	for (i = 0; i < m->nlisteners && o < len; i++) {
-		const struct listener *l = &m->listeners[i];
+	for (i = 0; i < ls->n && o < len; i++) {
+		const struct listener *l = &ls->l[i];
 
 		n = snprintf(buf + o, len - o, "%s%s%s%s:%d", i ? ", " : "",
 		    l->family == AF_INET6 ? "[" : "", l->host,
-		    l->family == AF_INET6 ? "]" : "", m->cfg.port);
+		    l->family == AF_INET6 ? "]" : "", ls->port);
 		if (n < 0)
 			break;
 		o += (size_t)n;
@@ -171,14 +211,15 @@ listeners_describe(struct master *m, char *buf, size_t len)
 }
 
 void
-listeners_close(struct master *m)
+listeners_close(struct listener_set *ls)
 {
 	int	i, w;
 
-	for (i = 0; i < m->nlisteners; i++)
-		for (w = 0; w < m->nworkers; w++)
-			if (m->listeners[i].fds[w] > 0) {
-				close(m->listeners[i].fds[w]);
-				m->listeners[i].fds[w] = -1;
+	for (i = 0; i < CG_MAX_LISTENERS; i++)
+		for (w = 0; w < MAX_WORKERS; w++)
+			if (ls->l[i].fds[w] > 0) {
+				close(ls->l[i].fds[w]);
+				ls->l[i].fds[w] = -1;
 			}
+	ls->n = 0;
 }

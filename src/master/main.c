@@ -254,7 +254,7 @@ log_startup(struct master *m)
 	int	i;
 	size_t	o = 0;
 
-	listeners_describe(m, addrs, sizeof(addrs));
+	listeners_describe(&m->ls, addrs, sizeof(addrs));
 	log_info("clawgate %s (protocol %d) starting: config %s", CG_VERSION,
 	    CG_PROTOCOL, m->config_path[0] ? m->config_path :
 	    "(none: built-in defaults)");
@@ -312,11 +312,38 @@ master_worker_ready(struct master *m)
  * swaps its table; established sessions stay up); listener and mode
  * changes need a restart and are reported as such.
  */
+/* The parts of a reloaded config that apply to a running daemon. */
+static void
+adopt_runtime_config(struct cg_config *cur, const struct cg_config *n)
+{
+	cur->port = n->port;
+	cur->bind = n->bind;
+	memcpy(cur->custom_bind_host, n->custom_bind_host,
+	    sizeof(cur->custom_bind_host));
+	cur->auth_mode = n->auth_mode;
+	cur->auth_mode_set = n->auth_mode_set;
+	cur->rate_limit = n->rate_limit;
+	cur->allow_no_auth_on_network = n->allow_no_auth_on_network;
+	memcpy(cur->local_peers, n->local_peers, sizeof(cur->local_peers));
+	cur->nlocal_peers = n->nlocal_peers;
+	memcpy(cur->trusted_proxies, n->trusted_proxies,
+	    sizeof(cur->trusted_proxies));
+	cur->ntrusted_proxies = n->ntrusted_proxies;
+	cur->control_ui_enabled = n->control_ui_enabled;
+	memcpy(cur->control_ui_base_path, n->control_ui_base_path,
+	    sizeof(cur->control_ui_base_path));
+	memcpy(cur->allowed_origins, n->allowed_origins,
+	    sizeof(cur->allowed_origins));
+	cur->nallowed_origins = n->nallowed_origins;
+}
+
 int
 master_reload(struct master *m, char *errbuf, size_t errlen)
 {
 	struct master		 cand;
 	struct cg_config_error	 err;
+	struct listener_set	 fresh, old;
+	int			 changed;
 
 	memset(&cand, 0, sizeof(cand));
 	memset(&err, 0, sizeof(err));
@@ -340,16 +367,41 @@ master_reload(struct master *m, char *errbuf, size_t errlen)
 		config_free(&cand.cfg);
 		return -1;
 	}
-	if (cand.cfg.bind != m->cfg.bind || cand.cfg.port != m->cfg.port ||
-	    cand.secret.mode != m->secret.mode)
-		log_warnx("reload: gateway.port, gateway.bind or gateway.auth.mode "
-		    "changed: restart clawgated to apply those (the rest is "
-		    "applied now)");
+	changed = listeners_differ(&m->ls, &cand.cfg, cand.cfg.port);
+	if (changed && listeners_open(&fresh, &cand.cfg, cand.cfg.port,
+	    m->nworkers, errbuf, errlen) == -1) {
+		secret_wipe(&cand.secret);
+		config_free(&cand.cfg);
+		return -1;
+	}
+	if (cand.cfg.workers != m->cfg.workers ||
+	    strcmp(cand.cfg.user, m->cfg.user) != 0 ||
+	    strcmp(cand.cfg.auth_user, m->cfg.auth_user) != 0 ||
+	    strcmp(cand.cfg.run_dir, m->cfg.run_dir) != 0 ||
+	    strcmp(cand.cfg.chroot_dir, m->cfg.chroot_dir) != 0)
+		log_warnx("reload: clawgate.* process settings changed: restart "
+		    "clawgated to apply those (everything else is applied now)");
 	secret_wipe(&m->secret);
 	m->secret = cand.secret;
-	m->cfg.rate_limit = cand.cfg.rate_limit;
+	adopt_runtime_config(&m->cfg, &cand.cfg);
 	config_free(&cand.cfg);
 	m->generation++;
+	if (changed) {
+		char was[512], now[512];
+
+		listeners_describe(&m->ls, was, sizeof(was));
+		fresh.generation = m->generation;
+		old = m->ls;
+		m->ls = fresh;
+		m->cfg.port = m->ls.port;
+		listeners_describe(&m->ls, now, sizeof(now));
+		children_reconfigure(m, 1);
+		/* Workers hold their own copies; the kernel keeps established
+		 * connections.  Only the old listening sockets go away. */
+		listeners_close(&old);
+		log_info("reload: listeners %s -> %s", was, now);
+	} else
+		children_reconfigure(m, 0);
 	log_info("reloaded (generation %llu): secret source %s, fingerprint %s",
 	    (unsigned long long)m->generation, m->secret.source_desc,
 	    m->secret.mode == AUTHMODE_NONE ? "-" : m->secret.fingerprint);
@@ -581,7 +633,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "clawgated: %s\n", lerr);
 		exit(CG_EXIT_FAIL);
 	}
-	if (listeners_open(m, lerr, sizeof(lerr)) == -1) {
+	if (listeners_open(&m->ls, &m->cfg, m->cfg.port, m->nworkers, lerr,
+	    sizeof(lerr)) == -1) {
 		fprintf(stderr, "clawgated: %s\n", lerr);
 		lock_release();
 		exit(CG_EXIT_FAIL);
@@ -604,6 +657,7 @@ main(int argc, char *argv[])
 	if (control_open(m, lerr, sizeof(lerr)) == -1)
 		fatalx("%s", lerr);
 	log_startup(m);
+	m->cfg.port = m->ls.port;	/* port 0: what the kernel chose */
 	if (m->foreground && (show_token || isatty(1)))
 		secret_print_dashboard(m);
 	if (children_start(m) == -1)
@@ -611,7 +665,7 @@ main(int argc, char *argv[])
 	ev_run(m->loop, 0);
 
 	control_close(m);
-	listeners_close(m);
+	listeners_close(&m->ls);
 	lock_release();
 	secret_wipe(&m->secret);
 	config_free(&m->cfg);

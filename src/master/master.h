@@ -54,6 +54,15 @@ struct listener {
 	int		fds[MAX_WORKERS];	/* one SO_REUSEPORT socket per worker */
 };
 
+/* The sockets one configuration asks for (bind + port). */
+struct listener_set {
+	struct listener	l[CG_MAX_LISTENERS];
+	int		n;
+	int		port;		/* the bound port (for port 0: the kernel's) */
+	int		nworkers;
+	uint64_t	generation;
+};
+
 struct master {
 	struct ev_loop		*loop;
 	struct cg_config	 cfg;
@@ -65,8 +74,7 @@ struct master {
 	int			 nworkers;
 	uint64_t		 generation;
 	uint64_t		 started_ms;
-	struct listener		 listeners[CG_MAX_LISTENERS];
-	int			 nlisteners;
+	struct listener_set	 ls;
 	struct child		 authd;
 	struct child		 workers[MAX_WORKERS];
 	char			 authd_path[4096];
@@ -102,11 +110,16 @@ int	children_start(struct master *);
 void	children_stop(struct master *);
 int	children_alive(struct master *);
 void	children_refeed(struct master *);
+/* Send every running worker the current config and listener set. */
+void	children_reconfigure(struct master *, int listeners_changed);
 
 /* listen.c */
-int	listeners_open(struct master *, char *err, size_t errlen);
-void	listeners_describe(struct master *, char *buf, size_t len);
-void	listeners_close(struct master *);
+int	listeners_open(struct listener_set *, const struct cg_config *,
+	    int port, int nworkers, char *err, size_t errlen);
+void	listeners_describe(const struct listener_set *, char *buf, size_t len);
+void	listeners_close(struct listener_set *);
+int	listeners_differ(const struct listener_set *, const struct cg_config *,
+	    int port);
 
 /* lock.c */
 int	lock_acquire(const char *run_dir, const char *config_path,

@@ -106,11 +106,29 @@ accept_start(struct worker *w)
 	for (i = 0; i < w->nlisteners; i++) {
 		if (!ev_is_active(&w->listen_io[i])) {
 			ev_io_init(&w->listen_io[i], listen_cb,
-			    CG_FD_LISTEN0 + i, EV_READ);
+			    w->listen_fd[i], EV_READ);
 			ev_io_start(w->loop, &w->listen_io[i]);
 		}
 	}
 	ev_timer_init(&w->accept_pause, pause_cb, 1., 0.);
+}
+
+/*
+ * A reload changed the listeners: serve the new sockets, give up the old
+ * ones.  Established connections are not touched.
+ */
+void
+accept_swap(struct worker *w, const int *fds, int n)
+{
+	int	i;
+
+	accept_stop(w);
+	for (i = 0; i < w->nlisteners; i++)
+		close(w->listen_fd[i]);
+	for (i = 0; i < n; i++)
+		w->listen_fd[i] = fds[i];
+	w->nlisteners = n;
+	accept_start(w);
 }
 
 void

@@ -1,33 +1,30 @@
 /*
- * http.c: the plain-HTTP side of the gateway port: probes, a placeholder
- * page, and the refusals that happen before a WebSocket exists (an
- * untrusted proxy's forwarding headers, too many unauthenticated sockets
- * from one address).
+ * http.c: the plain-HTTP side of the gateway port: probes, the Control
+ * UI (from memory, see ui.c), and the refusals that happen before a
+ * WebSocket exists (an untrusted proxy's forwarding headers, too many
+ * unauthenticated sockets from one address).
  */
 #include <arpa/inet.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conn.h"
 #include "log.h"
+#include "ui.h"
 #include "util.h"
 #include "worker.h"
 
 #define CSP_JSON	"default-src 'none'; frame-ancestors 'none'"
 #define CSP_PAGE	"default-src 'none'; img-src 'self'; " \
 			"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-
-static const char placeholder[] =
-"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-"<title>clawgate</title></head><body>\n"
-"<h1>clawgate</h1>\n"
-"<p>This is an OpenClaw gateway (protocol 4). Connect with the "
-"<code>openclaw</code> CLI or another OpenClaw client to "
-"<code>ws://</code> this address.</p>\n"
-"<p>The Control UI is not served by this build yet.</p>\n"
-"</body></html>\n";
+#define CSP_UI		"default-src 'self'; connect-src 'self' ws: wss:; " \
+			"script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+			"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+#define HTML		"text/html; charset=utf-8"
+#define TEXT		"text/plain; charset=utf-8"
 
 struct header {
 	const char	*name;		/* with the trailing ':' */
@@ -43,13 +40,14 @@ add_header(struct lws *wsi, const char *name, const char *value,
 }
 
 /*
- * Write a complete response.  `body' may be NULL (HEAD).  Returns what
- * the lws callback should return: -1 to close after it.
+ * Write a complete response.  `body' may be NULL (HEAD, 304); `blen' is
+ * the Content-Length either way.  Returns what the lws callback should
+ * return: -1 to close after it.
  */
 static int
-respond(struct lws *wsi, unsigned status, const char *ctype,
-    const char *csp, const struct header *extra, const char *body,
-    size_t blen, int head_only, int close_after)
+respond_cached(struct lws *wsi, unsigned status, const char *ctype,
+    const char *csp, const char *cache, const struct header *extra,
+    const char *body, size_t blen, int head_only, int close_after)
 {
 	unsigned char	 hbuf[LWS_PRE + 2048], *start, *p, *end;
 	unsigned char	*b;
@@ -63,7 +61,7 @@ respond(struct lws *wsi, unsigned status, const char *ctype,
 	    add_header(wsi, "content-security-policy:", csp, &p, end) ||
 	    add_header(wsi, "permissions-policy:",
 	    "camera=(), microphone=(), geolocation=()", &p, end) ||
-	    add_header(wsi, "cache-control:", "no-store", &p, end))
+	    add_header(wsi, "cache-control:", cache, &p, end))
 		return -1;
 	for (; extra != NULL && extra->name != NULL; extra++)
 		if (add_header(wsi, extra->name, extra->value, &p, end))
@@ -72,7 +70,8 @@ respond(struct lws *wsi, unsigned status, const char *ctype,
 		return -1;
 	if (lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
-	if (!head_only && blen > 0) {
+	if (!head_only && body != NULL && blen > 0) {
+		/* lws keeps what the socket does not take and sends it later. */
 		if ((b = malloc(LWS_PRE + blen)) == NULL)
 			return -1;
 		memcpy(b + LWS_PRE, body, blen);
@@ -86,6 +85,15 @@ respond(struct lws *wsi, unsigned status, const char *ctype,
 	if (close_after)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int
+respond(struct lws *wsi, unsigned status, const char *ctype,
+    const char *csp, const struct header *extra, const char *body,
+    size_t blen, int head_only, int close_after)
+{
+	return respond_cached(wsi, status, ctype, csp, "no-store", extra,
+	    body, blen, head_only, close_after);
 }
 
 static int
@@ -203,12 +211,130 @@ http_refuse_upgrade(struct lws *wsi, struct conn *c)
 	return 0;
 }
 
+/* `uri' is `name' or below it ("/healthz", "/healthz/x"). */
+static int
+under(const char *uri, const char *name)
+{
+	size_t	n = strlen(name);
+
+	return strncmp(uri, name, n) == 0 &&
+	    (uri[n] == '\0' || uri[n] == '/' || uri[n] == '?');
+}
+
 static int
 probe_path(const char *uri, const char *name)
 {
 	size_t	n = strlen(name);
 
 	return strncmp(uri, name, n) == 0 && (uri[n] == '\0' || uri[n] == '?');
+}
+
+/* Paths the UI never answers (protocol.md §1.1, §11.1). */
+static int
+reserved_path(const char *uri)
+{
+	static const char *const reserved[] = {
+		"/health", "/healthz", "/ready", "/readyz", "/startup",
+		"/startupz", "/__openclaw__", "/desktop/observe",
+		"/node-desktop/attach", "/node-portal/attach", NULL
+	};
+	const char *const	*r;
+
+	for (r = reserved; *r != NULL; r++)
+		if (under(uri, *r))
+			return 1;
+	return 0;
+}
+
+/* A path that names a file (an extension in its last segment). */
+static int
+looks_like_asset(const char *rel)
+{
+	const char	*last = strrchr(rel, '/');
+
+	last = last != NULL ? last + 1 : rel;
+	return strchr(last, '.') != NULL;
+}
+
+static int
+not_found(struct lws *wsi, int head)
+{
+	static const char body[] = "Not Found";
+
+	return respond(wsi, HTTP_STATUS_NOT_FOUND, TEXT, CSP_JSON, NULL, body,
+	    sizeof(body) - 1, head, 0);
+}
+
+/* The files could not be read at start: say where we looked. */
+static int
+ui_missing(struct lws *wsi, int head)
+{
+	char	body[1024 + PATH_MAX], dir[PATH_MAX], *p;
+	int	n;
+
+	log_sanitize(dir, sizeof(dir), ui_dir(), strlen(ui_dir()));
+	for (p = dir; *p != '\0'; p++)
+		if (*p == '<' || *p == '>' || *p == '&' || *p == '"')
+			*p = '?';
+	n = snprintf(body, sizeof(body), "<!doctype html>\n<html lang=\"en\">"
+	    "<head><meta charset=\"utf-8\"><title>clawgate</title></head>"
+	    "<body><h1>Control UI files not found</h1><p>This gateway is "
+	    "running, but the worker could not read the Control UI from "
+	    "<code>%s</code> when it started. Reinstall clawgate (<code>make "
+	    "install</code> puts the files there), then restart it. The "
+	    "gateway's log has the exact error.</p></body></html>\n", dir);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = 0;
+	return respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, HTML, CSP_PAGE,
+	    NULL, body, (size_t)n, head, 0);
+}
+
+static int
+serve_file(struct lws *wsi, const struct ui_file *f, int head)
+{
+	const struct header	 hdr[] = { { "etag:", f->etag }, { NULL, NULL } };
+	char			 inm[256];
+	int			 n;
+
+	n = lws_hdr_copy(wsi, inm, sizeof(inm), WSI_TOKEN_HTTP_IF_NONE_MATCH);
+	if (n > 0 && ui_etag_matches(inm, f->etag))
+		return respond_cached(wsi, HTTP_STATUS_NOT_MODIFIED, f->ctype,
+		    CSP_UI, "no-cache", hdr, NULL, f->len, 1, 0);
+	return respond_cached(wsi, HTTP_STATUS_OK, f->ctype, CSP_UI,
+	    "no-cache", hdr, f->body, f->len, head, 0);
+}
+
+/*
+ * The Control UI: below gateway.controlUi.basePath, a known file is
+ * served as itself, anything else that does not name a file is the
+ * single page (old links such as /chat?session=main land there and the
+ * page explains them).
+ */
+static int
+serve_ui(struct worker *w, struct lws *wsi, const char *uri, int head)
+{
+	const struct ui_file	*f;
+	const char		*rel = uri;
+	size_t			 blen;
+
+	if (!w->cfg.control_ui_enabled)
+		return not_found(wsi, head);
+	blen = strnlen(w->cfg.base_path, sizeof(w->cfg.base_path));
+	if (blen > 0 && blen < sizeof(w->cfg.base_path)) {
+		if (strncmp(uri, w->cfg.base_path, blen) != 0 ||
+		    (uri[blen] != '\0' && uri[blen] != '/'))
+			return not_found(wsi, head);
+		rel = uri + blen;
+	}
+	if (!ui_loaded())
+		return ui_missing(wsi, head);
+	if ((f = ui_lookup(rel, w->cfg.base_path)) != NULL)
+		return serve_file(wsi, f, head);
+	if (looks_like_asset(rel))
+		return not_found(wsi, head);
+	if ((f = ui_index(w->cfg.base_path)) == NULL)
+		return -1;	/* out of memory */
+	return serve_file(wsi, f, head);
 }
 
 int
@@ -230,8 +356,7 @@ http_serve(struct lws *wsi, struct conn *c, const char *uri)
 	head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
 	if (!get && !head)
 		return respond(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED,
-		    "text/plain; charset=utf-8", CSP_JSON, allow,
-		    "Method Not Allowed", 18, 0, 1);
+		    TEXT, CSP_JSON, allow, "Method Not Allowed", 18, 0, 1);
 	if (probe_path(uri, "/healthz") || probe_path(uri, "/health"))
 		return respond(wsi, HTTP_STATUS_OK, json, CSP_JSON, NULL, live,
 		    sizeof(live) - 1, head, 0);
@@ -245,6 +370,7 @@ http_serve(struct lws *wsi, struct conn *c, const char *uri)
 	if (probe_path(uri, "/startupz") || probe_path(uri, "/startup"))
 		return respond(wsi, HTTP_STATUS_OK, json, CSP_JSON, NULL,
 		    started, sizeof(started) - 1, head, 0);
-	return respond(wsi, HTTP_STATUS_OK, "text/html; charset=utf-8",
-	    CSP_PAGE, NULL, placeholder, sizeof(placeholder) - 1, head, 0);
+	if (reserved_path(uri))
+		return not_found(wsi, head);
+	return serve_ui(W, wsi, uri, head);
 }

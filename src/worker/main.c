@@ -22,6 +22,7 @@
 #include "preauth.h"
 #include "privdrop.h"
 #include "sandbox.h"
+#include "ui.h"
 #include "util.h"
 #include "worker.h"
 
@@ -92,6 +93,8 @@ check_fds(struct worker *w)
 		    SOCK_STREAM || !listening)
 			fatalx("fd %u is not a listening socket", CG_FD_LISTEN0 + i);
 	w->nlisteners = (int)w->cfg.nlisteners;
+	for (i = 0; i < w->cfg.nlisteners; i++)
+		w->listen_fd[i] = CG_FD_LISTEN0 + (int)i;
 }
 
 /* lws's own lines go to the master like ours (its stderr emitter is not
@@ -138,6 +141,50 @@ create_context(struct worker *w)
 		fatalx("lws_create_vhost failed");
 }
 
+/* A reload: new policy for new connects; slot and zone stay. */
+static void
+reconfigure(struct worker *w, struct ipc_msg *m)
+{
+	struct ipc_worker_config	nc;
+
+	memcpy(&nc, m->buf, sizeof(nc));
+	close(m->fd);		/* the pre-auth zone: already mapped */
+	nc.slot = w->cfg.slot;
+	nc.nworkers = w->cfg.nworkers;
+	nc.nlisteners = w->cfg.nlisteners;
+	w->cfg = nc;
+	log_debug("configuration generation %llu applied",
+	    (unsigned long long)nc.generation);
+}
+
+static void
+add_listener(struct worker *w, struct ipc_msg *m)
+{
+	struct ipc_listener	l;
+	uint32_t		i;
+
+	memcpy(&l, m->buf, sizeof(l));
+	if (l.total == 0 || l.total > CG_MAX_LISTENERS || l.index >= l.total)
+		fatalx("bad listener message %u/%u", l.index, l.total);
+	if (l.generation != w->next_gen) {
+		for (i = 0; i < w->next_have; i++)
+			close(w->next_fd[i]);
+		w->next_gen = l.generation;
+		w->next_have = 0;
+	}
+	if (l.index != w->next_have)
+		fatalx("listener %u arrived out of order", l.index);
+	w->next_fd[w->next_have++] = m->fd;
+	fd_set_nonblock(m->fd);
+	if (w->next_have == l.total) {
+		accept_swap(w, w->next_fd, (int)l.total);
+		w->cfg.nlisteners = l.total;
+		w->next_have = 0;
+		log_debug("now accepting on %u new listener%s", l.total,
+		    l.total == 1 ? "" : "s");
+	}
+}
+
 static void
 master_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
@@ -162,8 +209,12 @@ master_cb(struct ev_loop *loop, ev_io *io, int revents)
 			w->draining = 1;
 			accept_stop(w);
 			break;
-		default:
-			fatalx("configuration sent twice");
+		case IPC_M2W_CONFIG:
+			reconfigure(w, &m);
+			break;
+		case IPC_M2W_LISTENER:
+			add_listener(w, &m);
+			break;
 		}
 	}
 }
@@ -260,6 +311,7 @@ main(int argc, char *argv[])
 	ev_signal_init(&sigterm, sigterm_cb, SIGTERM);
 	ev_signal_start(w->loop, &sigterm);
 
+	ui_init(NULL);		/* before chroot and seccomp: reads files */
 	privdrop_apply(&pd);
 	sandbox_apply(SANDBOX_WORKER, debug, -1);
 

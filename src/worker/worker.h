@@ -28,7 +28,12 @@ struct worker {
 	ev_io			 authd_io;
 	ev_io			 master_io;
 	ev_io			 listen_io[CG_MAX_LISTENERS];
+	int			 listen_fd[CG_MAX_LISTENERS];
 	int			 nlisteners;
+	/* A new listener set being received (reload). */
+	int			 next_fd[CG_MAX_LISTENERS];
+	uint32_t		 next_have;
+	uint64_t		 next_gen;
 	ev_timer		 accept_pause;
 	ev_timer		 tick;
 	ev_timer		 ping;
@@ -47,6 +52,7 @@ extern struct worker	*W;
 /* accept.c */
 void	accept_start(struct worker *);
 void	accept_stop(struct worker *);
+void	accept_swap(struct worker *, const int *fds, int n);
 
 /* authq.c: the pending-verdict table and the authd channel */
 void	authq_set_channel(struct worker *, int fd);
