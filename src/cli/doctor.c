@@ -1047,27 +1047,31 @@ static int
 apply_fix(struct doctor *d, struct finding *f)
 {
 	struct stat	st;
+	char		arg[PATH_MAX];
+
+	/* A copy: f->done and arg are neighbours in one struct. */
+	cg_strlcpy(arg, f->arg, sizeof(arg));
 
 	switch (f->kind) {
 	case FIX_CHMOD:
-		if (lstat(f->arg, &st) == -1 || chmod(f->arg, f->mode) == -1) {
+		if (lstat(arg, &st) == -1 || chmod(arg, f->mode) == -1) {
 			snprintf(f->done, sizeof(f->done), "chmod %s failed: %s",
-			    f->arg, strerror(errno));
+			    arg, strerror(errno));
 			return -1;
 		}
 		snprintf(f->done, sizeof(f->done), "chmod %04o %s (was %04o)",
-		    (unsigned)f->mode, f->arg, (unsigned)(st.st_mode & 07777));
+		    (unsigned)f->mode, arg, (unsigned)(st.st_mode & 07777));
 		return 0;
 	case FIX_UNLINK:
-		if (unlink(f->arg) == -1) {
+		if (unlink(arg) == -1) {
 			snprintf(f->done, sizeof(f->done), "rm %s failed: %s",
-			    f->arg, strerror(errno));
+			    arg, strerror(errno));
 			return -1;
 		}
-		snprintf(f->done, sizeof(f->done), "removed %s", f->arg);
+		snprintf(f->done, sizeof(f->done), "removed %s", arg);
 		return 0;
 	case FIX_GEN_TOKEN:
-		return write_token_file(f->arg, f->done, sizeof(f->done));
+		return write_token_file(arg, f->done, sizeof(f->done));
 	default:
 		return -1;
 	}

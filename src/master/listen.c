@@ -148,6 +148,64 @@ listeners_differ(const struct listener_set *ls, const struct cg_config *c,
 	return ls->n > plan.n;
 }
 
+/*
+ * SO_REUSEPORT would let us share a port with another process of the
+ * same user, which then gets half of our clients.  Before the first bind,
+ * a plain socket finds out whether anybody listens there already.
+ */
+int
+listeners_probe(const struct cg_config *c, int port, char *err,
+    size_t errlen)
+{
+	struct listener_set	plan;
+	struct sockaddr_storage	ss;
+	socklen_t		sl;
+	int			i, fd, saved;
+
+	if (port == 0)
+		return 0;
+	memset(&plan, 0, sizeof(plan));
+	plan_addresses(&plan, c);
+	for (i = 0; i < plan.n; i++) {
+		memset(&ss, 0, sizeof(ss));
+		if (plan.l[i].family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons((uint16_t)port);
+			inet_pton(AF_INET, plan.l[i].host, &s4->sin_addr);
+			sl = sizeof(*s4);
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons((uint16_t)port);
+			inet_pton(AF_INET6, plan.l[i].host, &s6->sin6_addr);
+			sl = sizeof(*s6);
+		}
+		if ((fd = socket(plan.l[i].family, SOCK_STREAM | SOCK_CLOEXEC,
+		    0)) == -1)
+			continue;
+		if (plan.l[i].family == AF_INET6)
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			    &(int){ 1 }, sizeof(int));
+		if (bind(fd, (struct sockaddr *)&ss, sl) == -1 &&
+		    errno == EADDRINUSE) {
+			saved = errno;
+			close(fd);
+			snprintf(err, errlen, "cannot listen on %s%s%s:%d: %s "
+			    "(another process owns the port: `ss -ltnp` shows "
+			    "which; change gateway.port or stop it)",
+			    plan.l[i].family == AF_INET6 ? "[" : "",
+			    plan.l[i].host, plan.l[i].family == AF_INET6 ? "]" :
+			    "", port, strerror(saved));
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int
 listeners_open(struct listener_set *ls, const struct cg_config *c, int port,
     int nworkers, char *err, size_t errlen)

@@ -28,20 +28,26 @@
 
 static struct master	 master;
 
+static int	default_config_path(char *, size_t);
+
 static void __attribute__((noreturn))
 usage(int status)
 {
 	FILE	*fp = status ? stderr : stdout;
+	char	 usage_path[4096];
 
+	(void)default_config_path(usage_path, sizeof(usage_path));
 	fprintf(fp,
 "usage: clawgated [-dhnVv] [-f file] [--port port] [--bind mode]\n"
 "                 [--workers n] [--sandbox-debug] [--show-token]\n"
 "\n"
 "  -f, --config FILE   configuration file (JSON5, gateway.* keys;\n"
-"                      default %s)\n"
+"                      default %s,\n"
+"                      or $CLAWGATE_CONFIG; a missing default file means\n"
+"                      the built-in safe defaults)\n"
 "  -n                  check the configuration and exit (0 ok, 78 error)\n"
 "  -d                  stay in the foreground and log to stderr\n"
-"  -v                  more verbose logging (repeat for debug)\n"
+"  -v                  verbose: debug-level lines too\n"
 "      --port PORT     listen port (overrides CLAWGATE_GATEWAY_PORT,\n"
 "                      OPENCLAW_GATEWAY_PORT and gateway.port)\n"
 "      --bind MODE     loopback | lan (overrides gateway.bind)\n"
@@ -57,7 +63,7 @@ usage(int status)
 "config file, in $CLAWGATE_GATEWAY_TOKEN / $OPENCLAW_GATEWAY_TOKEN, or\n"
 "leave it unset and clawgated generates one and keeps it in the state\n"
 "directory. See clawgated(8) and clawgated.conf(5).\n",
-	    "(see clawgated(8))");
+	    usage_path);
 	exit(status);
 }
 
@@ -247,6 +253,16 @@ prepare_authd_dir(struct master *m, char *err, size_t len)
 	return 0;
 }
 
+/* Things the file allows but an operator should hear about. */
+static void
+log_config_warnings(struct master *m)
+{
+	int	i;
+
+	for (i = 0; i < m->cfg.nwarnings && i < CFG_MAX_WARNINGS; i++)
+		log_warnx("config: %s", m->cfg.warnings[i]);
+}
+
 static void
 log_startup(struct master *m)
 {
@@ -276,6 +292,7 @@ log_startup(struct master *m)
 		o += (size_t)snprintf(peers + o, sizeof(peers) - o, "%s%s/%d",
 		    i ? ", " : "", a, c->prefix);
 	}
+	log_config_warnings(m);
 	log_info("local peers (silent pairing, loopback rules): %s",
 	    m->cfg.nlocal_peers ? peers : "loopback only");
 	log_info("%d worker%s, sandbox %s%s", m->nworkers,
@@ -368,8 +385,10 @@ master_reload(struct master *m, char *errbuf, size_t errlen)
 		return -1;
 	}
 	changed = listeners_differ(&m->ls, &cand.cfg, cand.cfg.port);
-	if (changed && listeners_open(&fresh, &cand.cfg, cand.cfg.port,
-	    m->nworkers, errbuf, errlen) == -1) {
+	if (changed && ((cand.cfg.port != m->ls.port &&
+	    listeners_probe(&cand.cfg, cand.cfg.port, errbuf, errlen) == -1) ||
+	    listeners_open(&fresh, &cand.cfg, cand.cfg.port, m->nworkers,
+	    errbuf, errlen) == -1)) {
 		secret_wipe(&cand.secret);
 		config_free(&cand.cfg);
 		return -1;
@@ -402,6 +421,7 @@ master_reload(struct master *m, char *errbuf, size_t errlen)
 		log_info("reload: listeners %s -> %s", was, now);
 	} else
 		children_reconfigure(m, 0);
+	log_config_warnings(m);
 	log_info("reloaded (generation %llu): secret source %s, fingerprint %s",
 	    (unsigned long long)m->generation, m->secret.source_desc,
 	    m->secret.mode == AUTHMODE_NONE ? "-" : m->secret.fingerprint);
@@ -595,6 +615,7 @@ main(int argc, char *argv[])
 	}
 	if (config_check(&m->cfg, &err) == -1)
 		config_fail(&err);
+	m->check_only = check_only;
 	if (secret_resolve(m, &err) == -1)
 		config_fail(&err);
 	m->nworkers = workers_flag ? workers_flag : m->cfg.workers;
@@ -606,6 +627,8 @@ main(int argc, char *argv[])
 		m->nworkers = MAX_WORKERS;
 
 	if (check_only) {
+		for (int i = 0; i < m->cfg.nwarnings && i < CFG_MAX_WARNINGS; i++)
+			printf("warning: %s\n", m->cfg.warnings[i]);
 		printf("configuration OK: %s\nauth mode %s, secret source: %s, "
 		    "fingerprint %s\n", m->config_path[0] ? m->config_path :
 		    "(no file: built-in defaults)",
@@ -633,7 +656,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "clawgated: %s\n", lerr);
 		exit(CG_EXIT_FAIL);
 	}
-	if (listeners_open(&m->ls, &m->cfg, m->cfg.port, m->nworkers, lerr,
+	if (listeners_probe(&m->cfg, m->cfg.port, lerr, sizeof(lerr)) == -1 ||
+	    listeners_open(&m->ls, &m->cfg, m->cfg.port, m->nworkers, lerr,
 	    sizeof(lerr)) == -1) {
 		fprintf(stderr, "clawgated: %s\n", lerr);
 		lock_release();

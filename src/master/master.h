@@ -89,6 +89,7 @@ struct master {
 	int			 notify_fd;	/* daemonizing parent waits on it */
 	int			 announced;
 	int			 show_token;
+	int			 check_only;	/* -n: change nothing on disk */
 	int			 preauth_fd;	/* shared pre-auth counting zone */
 	int			 port_override;	/* --port or a port env var */
 	gid_t			 control_gid;	/* -1: none */
@@ -117,6 +118,8 @@ void	children_reconfigure(struct master *, int listeners_changed);
 int	listeners_open(struct listener_set *, const struct cg_config *,
 	    int port, int nworkers, char *err, size_t errlen);
 void	listeners_describe(const struct listener_set *, char *buf, size_t len);
+int	listeners_probe(const struct cg_config *, int port, char *err,
+	    size_t errlen);
 void	listeners_close(struct listener_set *);
 int	listeners_differ(const struct listener_set *, const struct cg_config *,
 	    int port);

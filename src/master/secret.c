@@ -190,7 +190,7 @@ generated_token(struct master *m, char **out, struct cg_config_error *err)
 	char		 path[4200], tok[64];
 	int		 rc;
 
-	if (mkdir_p(dir, 0700) == -1) {
+	if (!m->check_only && mkdir_p(dir, 0700) == -1) {
 		snprintf(err->msg, sizeof(err->msg), "cannot create state "
 		    "directory %s: %s (set clawgate.stateDir)", dir,
 		    strerror(errno));
@@ -199,6 +199,8 @@ generated_token(struct master *m, char **out, struct cg_config_error *err)
 	snprintf(path, sizeof(path), "%s/%s", dir, TOKEN_FILE);
 	if ((rc = read_token_file(path, out, err)) != 0)
 		return rc < 0 ? -1 : 0;
+	if (m->check_only)
+		return 0;	/* -n reports; the first real start generates */
 	randombytes_buf(raw, sizeof(raw));
 	b64url_encode(raw, sizeof(raw), tok, sizeof(tok));
 	sodium_memzero(raw, sizeof(raw));
@@ -291,10 +293,14 @@ secret_resolve(struct master *m, struct cg_config_error *err)
 			snprintf(tokfile, sizeof(tokfile), "%s/%s",
 			    cfg->state_dir, TOKEN_FILE);
 			snprintf(s->source_desc, sizeof(s->source_desc),
-			    "%s %s", s->generated ? "generated and persisted in" :
-			    "state file", tokfile);
+			    "%s %s", s->token == NULL ? "none yet: generated at "
+			    "the first start into" : s->generated ?
+			    "generated and persisted in" : "state file", tokfile);
 		}
-		fp_of(s->token, s->fingerprint);
+		if (s->token != NULL)
+			fp_of(s->token, s->fingerprint);
+		else
+			cg_strlcpy(s->fingerprint, "-", sizeof(s->fingerprint));
 		break;
 	}
 	rc = 0;
@@ -355,8 +361,8 @@ secret_print_dashboard(struct master *m)
 		return;
 	fprintf(stdout, "\nclawgate is ready. Open the dashboard (this link "
 	    "contains the gateway token; keep it private):\n\n    %s\n\n"
-	    "The token is kept in %s/gateway.token (mode 0600); `clawgate "
-	    "dashboard` prints this link again.\n\n", url, m->cfg.state_dir);
+	    "Token source: %s. `clawgate dashboard` prints this link "
+	    "again.\n\n", url, m->secret.source_desc);
 	fflush(stdout);
 	sodium_memzero(url, sizeof(url));
 }

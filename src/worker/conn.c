@@ -169,6 +169,7 @@ conn_free(struct conn *c)
 		free(f);
 	}
 	free(c->rx);
+	free(c->client.scopes);
 	if (W->st.connections > 0)
 		W->st.connections--;
 	cg_wipe(&c->pending, sizeof(c->pending));

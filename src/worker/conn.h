@@ -43,6 +43,8 @@ struct client_info {
 	int		has_device;
 	const char	*auth_kind;	/* none|token|password|device-token */
 	char		req_id[260];	/* the connect request's id */
+	char		*scopes;	/* requested scopes, NUL-separated, */
+	size_t		 scopes_len;	/* kept until the verdict */
 };
 
 struct conn {

@@ -48,20 +48,52 @@ keep_client_info(struct conn *c, const struct connect_params *cp)
 #undef COPY
 	ci->class = cp->client_class;
 	ci->nscopes = cp->nscopes;
+	/* The pairing error names the scopes the client asked for. */
+	free(ci->scopes);
+	ci->scopes = NULL;
+	ci->scopes_len = 0;
+	for (unsigned i = 0; i < cp->nscopes; i++)
+		ci->scopes_len += cp->scopes[i].len + 1;
+	if (ci->scopes_len > 0 && (ci->scopes = malloc(ci->scopes_len)) != NULL) {
+		char *p = ci->scopes;
+
+		for (unsigned i = 0; i < cp->nscopes; i++) {
+			memcpy(p, cp->scopes[i].p, cp->scopes[i].len);
+			p += cp->scopes[i].len;
+			*p++ = '\0';
+		}
+	} else
+		ci->scopes_len = 0;
 	ci->has_device = cp->has_device;
 	ci->auth_kind = connect_auth_kind(cp);
 }
 
-/* Rebuild what err_*() needs from what we kept (the frame is gone). */
+/*
+ * Rebuild what err_*() needs from what we kept (the frame is gone).
+ * `scopes' must hold AUTH_MAX_SCOPES entries.
+ */
 static void
-client_err_view(struct conn *c, struct err_client *ec)
+client_err_view(struct conn *c, struct err_client *ec, struct auth_str *scopes)
 {
+	const char	*p, *end;
+	unsigned	 n = 0;
+
 	memset(ec, 0, sizeof(*ec));
 	ec->client_class = c->client.class;
 	ec->local = c->local;
 	ec->control_ui = strcmp(c->client.id, "openclaw-control-ui") == 0;
 	ec->role.p = c->client.role;
 	ec->role.len = strlen(c->client.role);
+	p = c->client.scopes;
+	end = p + c->client.scopes_len;
+	while (p != NULL && p < end && n < AUTH_MAX_SCOPES) {
+		scopes[n].p = p;
+		scopes[n].len = strlen(p);
+		p += scopes[n].len + 1;
+		n++;
+	}
+	ec->scopes = scopes;
+	ec->nscopes = n;
 }
 
 /*
@@ -165,9 +197,10 @@ static void
 log_unauthorized(struct conn *c, const struct auth_verdict *v)
 {
 	struct err_client	ec;
+	struct auth_str		scopes[AUTH_MAX_SCOPES];
 	char			guidance[400];
 
-	client_err_view(c, &ec);
+	client_err_view(c, &ec, scopes);
 	err_auth_message(v->reason, v->pairing_reason, &ec, guidance,
 	    sizeof(guidance));
 	conn_log(c, v->reason == AUTH_R_PAIRING_REQUIRED ? "pairing required" :
@@ -185,6 +218,7 @@ static void
 deny(struct conn *c, const struct auth_verdict *verdict)
 {
 	struct auth_verdict	 vv = *verdict, *v = &vv;
+	struct auth_str		 scopes[AUTH_MAX_SCOPES];
 	struct err_client	 ec;
 	struct err_close	 cl;
 	json_t			*e;
@@ -197,7 +231,7 @@ deny(struct conn *c, const struct auth_verdict *verdict)
 	if (!c->local)
 		memset(v->fingerprint, 0, sizeof(v->fingerprint));
 	memset(&cl, 0, sizeof(cl));
-	client_err_view(c, &ec);
+	client_err_view(c, &ec, scopes);
 	log_unauthorized(c, v);
 	e = err_auth(v, &ec, &cl);
 	W->st.rejected_total++;
