@@ -381,7 +381,7 @@ start_one(void)
 	if (opt.count > 0 && (long long)(st.ok + st.fail) + inflight >=
 	    opt.count)
 		return;
-	if (opt.hold > 0 && held + inflight >= opt.hold)
+	if (opt.hold > 0 && held + held_lost + inflight >= opt.hold)
 		return;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
@@ -928,6 +928,7 @@ static void __attribute__((noreturn))
 hold_child(FILE *f, long n)
 {
 	uint64_t	t0, end;
+	long		fail_cap = n / 100 > 50 ? n / 100 : 50;
 	int		i;
 
 	opt.hold = n;
@@ -936,13 +937,18 @@ hold_child(FILE *f, long n)
 	t0 = now_ns();
 	for (i = 0; i < opt.concurrency; i++)
 		start_one();
-	while (held + (long)st.fail < opt.hold && (now_ns() - t0) <
+	/*
+	 * Lost connections are not replaced, and a server that refuses
+	 * more (1 % of n, at least 50) is full: stop there.
+	 */
+	while (held + held_lost + (long)st.fail < opt.hold &&
+	    (long)st.fail < fail_cap && (now_ns() - t0) <
 	    (uint64_t)(opt.duration_s * 1e9)) {
 		expire();
 		poll_once(50);
 		/* a failure frees a slot the closed loop does not refill */
-		while (inflight < opt.concurrency && held + inflight +
-		    (long)st.fail < opt.hold)
+		while (inflight < opt.concurrency && held + held_lost +
+		    inflight + (long)st.fail < opt.hold)
 			start_one();
 	}
 	/* What is still handshaking now will not be waited for. */

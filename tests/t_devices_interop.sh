@@ -208,9 +208,9 @@ is "$(jout '[.pending[].requestId] | sort | join(" ")')" \
     "$(printf '%s\n' "$RID_A" "$RID_B" | sort | paste -sd ' ')" \
     "devices list --json: both requests in .pending" || show
 is "$(jout '.pending[] | select(.requestId == "'"$RID_A"'")
-    | "\(.deviceId) \(.displayName) \(.scopes | join(","))"')" \
-    "$DID_A remote-box operator.read,operator.write" \
-    "devices list --json: device A's request (deviceId, displayName, scopes)" ||
+    | "\(.deviceId) \(.displayName) \(.remoteIp) \(.scopes | join(","))"')" \
+    "$DID_A remote-box 127.0.0.2 operator.read,operator.write" \
+    "devices list --json: device A's request (deviceId, displayName, remoteIp, scopes)" ||
     show
 is "$(jout '.paired | length')" 0 "devices list --json: nothing paired yet" ||
     show
@@ -319,14 +319,14 @@ is "$COUT" "Approved $DID_A ($RID_A3)" \
 
 # A connected while it is removed: its socket is closed 4001
 HELD=$TESTDIR/held.out
-bg_ws "$HELD" --timeout 60000 --hold 50000 --bind 127.0.0.2 \
+bg_ws "$HELD" --timeout 120000 --hold 110000 --bind 127.0.0.2 \
     --device-seed "$SEED_A" --connect "$A_PARAMS"
 HELD_PID=$BG_PID
-wait_lines "$HELD" '"hello-ok"' 1 50 || diag "device A: no hello-ok to hold"
+wait_lines "$HELD" '"hello-ok"' 1 100 || diag "device A: no hello-ok to hold"
 devices "remove A" remove "$DID_A"
 is "$CRC" 0 "devices remove: exit 0" || show
 is "$COUT" "Removed $DID_A" "devices remove: 'Removed <deviceId>'" || show
-wait_lines "$HELD" '"ev":"close"' 1 50
+wait_lines "$HELD" '"ev":"close"' 1 100
 OUT=$(<"$HELD")
 is "$(srv_close)" "4001|device removed" \
     "devices remove: A's open connection closed 4001 device removed"

@@ -6,8 +6,9 @@
 # 127.0.0.1 is the only local peer (gateway.localPeers): a fresh device
 # from there is paired silently; the client binds 127.0.0.2 ... 127.0.0.9
 # to act as remote hosts, whose fresh devices wait for an operator's
-# approval.  The operator is a device-less cli/cli on 127.0.0.1 with the
-# shared token and operator.pairing (it keeps its scopes, §5.7).
+# approval; 127.0.0.9 is a trusted proxy.  The operators are device-less
+# cli/cli clients on 127.0.0.1 with the shared token and operator.pairing
+# (they keep their scopes, §5.7).
 #
 # clawgate's deliberate differences from the reference, tested here: no
 # pruning of other silently paired devices (§7.2), and the pairing store
@@ -64,7 +65,7 @@ ui()
 	cparams '.client={id: "openclaw-control-ui", version: "2026.9.6",
 	    buildId: "'$UI_BUILD'", platform: "Linux x86_64", mode: "webchat"}' \
 	    '.scopes=["operator.admin","operator.read","operator.write","operator.approvals","operator.questions","operator.pairing"]' \
-	    '.auth={token:"'$TOKEN'"}' "$@"
+	    '.auth={token:"'$TOKEN'"}'
 }
 
 # The local operators: device-less cli/cli with the shared token.  PAIRER
@@ -185,7 +186,7 @@ hold()
 	local f=$1
 	shift
 	bg_ws "$f" --timeout 60000 --hold 45000 "$@"
-	wait_lines "$f" '"hello-ok"' 1 50 || diag "held connection: no hello-ok"
+	wait_lines "$f" '"hello-ok"' 1 100 || diag "held connection: no hello-ok"
 }
 
 # relaunch: start clawgated again on the same config and state directory
@@ -303,7 +304,7 @@ is "$(resq c1 .payload.auth.deviceToken)" "$DT1" \
 is "$(resq c1 .payload.auth.scopes)" "$RW" "device-token auth: scopes"
 is "$(r1 .ok)" true "device-token auth: health works"
 
-wsr --device-seed "$S1" --connect "$(cparams '.auth={token:"'$DT1'"}')"
+wsr --device-seed "$S1" --connect "$(cparams '.auth={token:"'"$DT1"'"}')"
 expect_hello "device token sent in auth.token" device-token
 
 wsr --device-seed "$S1" --connect "$(dtok "$DT1" '.scopes=["operator.read"]')"
@@ -407,7 +408,7 @@ expect_error "remote Control UI (allowed Origin)" "$(pairing_error "$UD1" \
     "$URID" "$(ui | jq -c .scopes)" '{"recommendedNextStep": "wait_then_retry",
     "retryable": true, "pauseReconnect": false}')" "$NOT_APPROVED (requestId: $URID)"
 
-wait_lines "$WATCH" '"device\.pair\.requested"' 2 50
+wait_lines "$WATCH" '"device\.pair\.requested"' 2 100
 OUT=$(<"$WATCH")
 REQ_EVS=$(events device.pair.requested)
 is "$(jq length <<<"$REQ_EVS")" 2 \
@@ -473,7 +474,7 @@ res_at=$(recv_index '.type == "res" and .id == "r1"')
 ok '[ "$ev_at" -ge 0 ] && [ "$ev_at" -lt "$res_at" ]' \
     "approve: the event arrives before the res"
 
-wait_lines "$WATCH" '"device\.pair\.resolved"' 1 50
+wait_lines "$WATCH" '"device\.pair\.resolved"' 1 100
 OUT=$(<"$WATCH")
 is "$(events device.pair.resolved | jq -r '.[0].payload | "\(.requestId) \(.decision)"')" \
     "$RID1 approved" "watcher: device.pair.resolved arrives too"
@@ -541,8 +542,8 @@ list
 is "$(pending_of "$RID4A")" '"count 0"' "superseded request: gone"
 is "$(pending_of "$RID4B" | jq -c .scopes)" "$RW" \
     "superseding request: the scopes asked for"
-wait_lines "$WATCH2" '"device\.pair\.requested"' 2 50
-wait_lines "$WATCH2" '"device\.pair\.resolved"' 1 50
+wait_lines "$WATCH2" '"device\.pair\.requested"' 2 100
+wait_lines "$WATCH2" '"device\.pair\.resolved"' 1 100
 OUT=$(<"$WATCH2")
 is "$(events device.pair.requested | jq -c '[.[].payload.requestId]')" \
     "$(jq -cn --arg a "$RID4A" --arg b "$RID4B" '[$a, $b]')" \
@@ -572,7 +573,7 @@ is "$(r1 '.payload | del(.rotatedAtMs)')" "$(jq -cnS --arg d "$RD1" \
     "operator.write"], tokenDelivery: "withheld-cross-device"}')" \
     "rotate by another caller: token withheld"
 like "$(r1 .payload.rotatedAtMs)" '^[0-9]{13}$' "rotate: rotatedAtMs"
-wait_lines "$HELD" '"ev":"close"' 1 50
+wait_lines "$HELD" '"ev":"close"' 1 100
 OUT=$(<"$HELD")
 like "$(srv_close)" '^4001\|.' "rotate: the device's open session closed 4001"
 diag "rotate closed the session with: $(srv_close)"
@@ -649,8 +650,8 @@ hold "$HELD2" --device-seed "$S1" --connect "$(tok)"
 rpc device.pair.remove "{\"deviceId\":\"$D1\"}"
 is "$(r1 .payload)" "$(jq -cn --arg d "$D1" '{deviceId: $d}')" \
     "remove: {deviceId}"
-wait_lines "$HELD" '"ev":"close"' 1 50
-wait_lines "$HELD2" '"ev":"close"' 1 50
+wait_lines "$HELD" '"ev":"close"' 1 100
+wait_lines "$HELD2" '"ev":"close"' 1 100
 OUT=$(<"$HELD")
 is "$(srv_close)" "4001|device removed" \
     "remove: the device's connection (device token) closed 4001 device removed"
@@ -675,7 +676,8 @@ wsr --bind 127.0.0.5 --device-seed "$R3" --connect "$(tok)"
 RD3=$(sent_device id)
 RID3=$(resq c1 .error.details.requestId)
 rpc device.pair.approve "{\"requestId\":\"$RID3\"}"
-is "$(r1 .payload.requestId)" "$RID3" "persistence: device approved"
+is "$(r1 '"\(.payload.requestId) \(.payload.device.deviceId)"')" \
+    "$RID3 $RD3" "persistence: device approved"
 wsr --bind 127.0.0.5 --device-seed "$R3" --connect "$(tok)"
 RDT3=$(resq c1 .payload.auth.deviceToken)
 like "$RDT3" "$B64U43" "persistence: device token issued"

@@ -5,7 +5,7 @@
 [ "$(id -u)" = 0 ] && export CLAWGATE_TEST_ROOT=1
 . "$top_srcdir/tests/lib.sh"
 
-plan 29
+plan 31
 
 T=proc-token-0123456789abcdefghijklmn
 CONF='{"gateway":{"auth":{"mode":"token","token":"'$T'"}},"clawgate":{"workers":2}}'
@@ -125,6 +125,14 @@ ok 'wait_for 30 gone' "children exit when the master dies"
 start_daemon "$CONF"
 LOCK="$DAEMON_DIR/run/clawgated.pid"
 is "$(head -n 1 "$LOCK")" "$DAEMON_PID" "the pid file names the master"
+HELD=$TESTDIR/held.out
+bg_ws "$HELD" --connect "$(cparams ".auth={token:\"$T\"}")" --hold 10000 --timeout 15000
+wait_lines "$HELD" '"hello-ok"' 1 50
+t0=$(now_ms)
 stop_daemon
+wait "$BG_PID" 2>/dev/null
+is "$(jq -rc 'select(.ev=="close") | [.code,.reason]' "$HELD" | head -n 1)" \
+    '[1001,"going away"]' "SIGTERM: sessions get close 1001 going away"
+ok '[ $(( $(now_ms) - t0 )) -lt 5000 ]' "SIGTERM: the stop drains within 5 s"
 is "$DAEMON_STATUS" 0 "SIGTERM: exit status 0"
 ok '[ ! -e "$LOCK" ]' "SIGTERM: the pid file is removed"

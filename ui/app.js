@@ -80,6 +80,7 @@ const state = {
 	problemKey: null,
 	pairingWaitSince: 0,
 	refreshTimer: null,
+	pairingKey: null,	// the last device list shown
 };
 
 function sessionGet(k) {
@@ -298,6 +299,7 @@ async function onConnected(gw, hello, using) {
 		}
 	}
 	hideProblem();
+	$('#notices [data-key="closed"]')?.remove();
 	setPhase("connected");
 	renderSecretState();
 	renderDevice(auth);
@@ -317,6 +319,7 @@ async function onConnected(gw, hello, using) {
 	    scopes.includes("operator.admin");
 	$("#pairing").hidden = !canPair;
 	$("#no-pairing").hidden = canPair;
+	state.pairingKey = null;
 	if (canPair)
 		refreshPairing();
 	if (using === "device-token" && state.secret)
@@ -488,9 +491,9 @@ function showPairingRequired(e) {
 		phase: "pairing-required",
 		title: titles[d.reason] || "Approve this browser",
 		what: h("div",
-		    h("p", `This browser passed the gateway's check at ${host()}, ` +
-		    "but the gateway has not seen it before. A one-time " +
-		    "approval finishes pairing."),
+		    h("p", `This browser reached the gateway at ${host()}, but ` +
+		    "the gateway does not know it yet. A one-time approval " +
+		    "finishes pairing."),
 		    h("dl.facts.pairing-facts",
 			h("dt", "Request"), h("dd", h("code.rid",
 			    { dataset: { requestId: rid || "" } }, rid || "(none)")),
@@ -715,9 +718,14 @@ async function refreshPairing() {
 		const list = await gw.request("device.pair.list", {});
 		if (state.gw !== gw)
 			return;
+		pairingError(null);
+		// Unchanged: keep the DOM (and a half-confirmed button) as is.
+		const key = JSON.stringify(list);
+		if (key === state.pairingKey)
+			return;
+		state.pairingKey = key;
 		renderPending(list.pending || []);
 		renderPaired(list.paired || []);
-		pairingError(null);
 	} catch (e) {
 		if (state.gw === gw)
 			pairingError("Could not read the device list: " + e.message);

@@ -7,6 +7,8 @@
  * and the write is atomic; an invalid result leaves the file untouched
  * and the message is config.c's, which explains retired keys.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -316,7 +318,8 @@ parse_value(const char *s, int as_string)
 	json_t			*v;
 
 	if (!as_string && (d = json5_parse(s, strlen(s), 0, &je)) != NULL) {
-		v = json_incref(json5_root(d));
+		/* A copy: freeing the document wipes its strings. */
+		v = json_deep_copy(json5_root(d));
 		json5_doc_free(d);
 		return v;
 	}
@@ -472,6 +475,7 @@ config_set(struct cli *c, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cfg_change	 chg;
+	struct stat		 st;
 	const char		*from = NULL, *batch = NULL, *path;
 	char			 err[1400], fp[17] = "", what[64];
 	json_t			*v;
@@ -540,6 +544,12 @@ config_set(struct cli *c, int argc, char *argv[])
 	}
 	r = cfg_apply(c, &chg, 1, 0, err, sizeof(err));
 	value_free(v);
+	if (r == 0 && fp[0] != '\0' && stat(c->config_path, &st) == 0 &&
+	    (st.st_mode & 077) != 0)
+		cli_warnx("warning: %s is mode %04o and now holds a secret: "
+		    "`chmod 600 %s` (clawgate doctor --fix does it)",
+		    c->config_path, (unsigned)(st.st_mode & 07777),
+		    c->config_path);
 	if (fp[0] != '\0')
 		snprintf(what, sizeof(what), " (fingerprint %s)", fp);
 	else

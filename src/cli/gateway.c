@@ -266,7 +266,30 @@ pid_gone(long pid)
 	return gone;
 }
 
-/* Ask it to stop; wait until the process and its socket are gone. */
+/* The daemon and its children (they hold the listening sockets too). */
+static int
+family(struct cli *c, long pid, long *pids, int max)
+{
+	struct ctl_error	 e;
+	json_t			*s, *w;
+	size_t			 i;
+	int			 n = 0;
+
+	pids[n++] = pid;
+	if ((s = gateway_status(c, &e)) == NULL)
+		return n;
+	if (n < max)
+		pids[n++] = (long)json_integer_value(json_object_get(
+		    json_object_get(s, "authd"), "pid"));
+	json_array_foreach(json_object_get(s, "workers"), i, w)
+		if (n < max)
+			pids[n++] = (long)json_integer_value(json_object_get(w,
+			    "pid"));
+	json_decref(s);
+	return n;
+}
+
+/* Ask it to stop; wait until it and its children are gone. */
 static int
 stop_and_wait(struct cli *c, long pid, int wait_ms)
 {
@@ -274,7 +297,10 @@ stop_and_wait(struct cli *c, long pid, int wait_ms)
 	json_t			*ans;
 	char			 msg[1024];
 	uint64_t		 end;
+	long			 pids[70];
+	int			 n, i, alive;
 
+	n = family(c, pid, pids, 70);
 	if ((ans = ctl_cmd(c, "stop", &e)) == NULL) {
 		cli_warnx("%s", e.msg);
 		return -1;
@@ -288,7 +314,9 @@ stop_and_wait(struct cli *c, long pid, int wait_ms)
 	json_decref(ans);
 	end = mono_ms() + (uint64_t)wait_ms;
 	while (mono_ms() < end) {
-		if (pid_gone(pid))
+		for (i = alive = 0; i < n; i++)
+			alive += pids[i] > 0 && !pid_gone(pids[i]);
+		if (alive == 0)
 			return 0;
 		usleep(50000);
 	}

@@ -244,10 +244,38 @@ stats_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	    -1);
 }
 
+/*
+ * Stop: no new clients; every session gets a close frame (1001 "going
+ * away") so clients reconnect at once instead of waiting for a timeout;
+ * exit when they are gone or after SHUTDOWN_GRACE_S.
+ */
+#define SHUTDOWN_GRACE_S	2.
+
+static ev_timer	shutdown_poll;
+static double	shutdown_started;
+
+static void
+shutdown_poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	if (TAILQ_EMPTY(&open_conns) ||
+	    ev_now(loop) - shutdown_started > SHUTDOWN_GRACE_S)
+		exit(0);
+}
+
 static void
 sigterm_cb(struct ev_loop *loop, ev_signal *s, int revents)
 {
-	exit(0);
+	struct conn	*c;
+
+	if (W->draining == 2)
+		exit(0);	/* a second TERM: now */
+	W->draining = 2;
+	accept_stop(W);
+	TAILQ_FOREACH(c, &open_conns, open_entry)
+		conn_close(c, 1001, "going away");
+	shutdown_started = ev_now(loop);
+	ev_timer_init(&shutdown_poll, shutdown_poll_cb, 0.05, 0.05);
+	ev_timer_start(loop, &shutdown_poll);
 }
 
 #ifdef WITH_SANITIZERS
