@@ -75,8 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * one: FF_INVALID_ROLE) is denied without a reason
 		 * (decide.c facts_init); see fuzz/README.md, findings.
 		 */
-		FUZZ_ASSERT(v.reason != AUTH_R_NONE ||
-		    (r.role.p != NULL && pair_role_from(r.role.p, r.role.len) < 0));
+		FUZZ_ASSERT(v.reason != AUTH_R_NONE || (r.role.p != NULL &&
+		    pair_role_from(r.role.p, r.role.len) < 0));
 		/* PAIRING_REQUIRED names the requested scopes (details). */
 		FUZZ_ASSERT(v.scopes == 0 ||
 		    v.reason == AUTH_R_PAIRING_REQUIRED);

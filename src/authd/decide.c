@@ -458,7 +458,7 @@ client_facts(const struct attempt *at, struct pair_client *c)
 	c->client_id = r->client_id;
 	c->client_mode = r->client_mode;
 	/* The reference leaves remoteIp out for direct-local clients. */
-	if (!(r->flags & AUTH_F_LOOPBACK) || (r->flags & AUTH_F_FORWARDED))
+	if (!(r->flags & AUTH_F_LOCAL) || (r->flags & AUTH_F_FORWARDED))
 		c->remote_ip = at->peer;
 	c->role = at->f.role;
 	c->scopes = at->f.scopes;

@@ -452,32 +452,69 @@ relaunch_free(struct relaunch *r)
 	free(r->envp);
 }
 
-/* Start it and wait for the daemonizing parent's verdict. */
+/*
+ * Start it and wait for the daemonizing parent's verdict.  Its stderr is
+ * captured: a port the old daemon's last socket still holds for a
+ * moment ("in use") is retried; any other error is shown as it is.
+ */
 static int
-launch(struct relaunch *r)
+launch_once(struct relaunch *r, char *errbuf, size_t errlen)
 {
 	pid_t	pid;
-	int	st;
+	int	st, p[2];
+	size_t	len = 0;
+	ssize_t	n;
 
-	if ((pid = fork()) == -1) {
-		cli_warnx("fork: %s", strerror(errno));
+	errbuf[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		snprintf(errbuf, errlen, "clawgate: fork: %s\n",
+		    strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		dup2(p[1], STDERR_FILENO);
 		if (geteuid() == 0 && r->uid != 0 &&
 		    (setgroups(0, NULL) == -1 || setgid(r->gid) == -1 ||
 		    setuid(r->uid) == -1)) {
-			cli_warnx("cannot become uid %u: %s", r->uid,
-			    strerror(errno));
+			dprintf(STDERR_FILENO, "clawgate: cannot become uid %u: "
+			    "%s\n", r->uid, strerror(errno));
 			_exit(127);
 		}
 		execve(r->exe, r->argv, r->envp);
-		cli_warnx("cannot run %s: %s", r->exe, strerror(errno));
+		dprintf(STDERR_FILENO, "clawgate: cannot run %s: %s\n", r->exe,
+		    strerror(errno));
 		_exit(127);
 	}
+	close(p[1]);
+	while (len + 1 < errlen && (n = read(p[0], errbuf + len,
+	    errlen - len - 1)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
+		len += (size_t)n;
+	}
+	errbuf[len] = '\0';
+	close(p[0]);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static int
+launch(struct relaunch *r)
+{
+	char	err[4096];
+	int	i, rc;
+
+	for (i = 0; i < 20; i++) {
+		if ((rc = launch_once(r, err, sizeof(err))) == 0 ||
+		    strstr(err, "already in use") == NULL)
+			break;
+		usleep(250000);
+	}
+	fputs(err, stderr);
+	return rc;
 }
 
 static int

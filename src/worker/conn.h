@@ -88,6 +88,7 @@ struct conn {
 	char			 principal[80];
 	char			 tenant[32];
 	char			 session[AUTH_SESSION_LEN + 1];
+	char			 device_id[68];	/* the device, however it authenticated */
 	uint64_t		 seq;
 	int			 awaiting_pong;
 	unsigned		 unauthorized_calls;

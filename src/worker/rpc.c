@@ -221,7 +221,6 @@ close_device(json_t *cl)
 {
 	const char	*dev, *role, *reason;
 	struct conn	*c;
-	char		 principal[80];
 	int		 code;
 
 	dev = json_string_value(json_object_get(cl, "deviceId"));
@@ -230,9 +229,9 @@ close_device(json_t *cl)
 	code = (int)json_integer_value(json_object_get(cl, "code"));
 	if (dev == NULL || code < 4000 || code > 4999)
 		return;
-	snprintf(principal, sizeof(principal), "device:%s", dev);
+	/* Every socket of the device, shared-secret ones included. */
 	TAILQ_FOREACH(c, &open_conns, open_entry)
-		if (strcmp(c->principal, principal) == 0 &&
+		if (c->device_id[0] != '\0' && strcmp(c->device_id, dev) == 0 &&
 		    (role == NULL || strcmp(role, c->role) == 0))
 			conn_close(c, code, reason ? reason : "");
 }

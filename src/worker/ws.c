@@ -258,6 +258,7 @@ accept_verdict(struct conn *c, const struct auth_verdict *v)
 	memcpy(c->principal, v->principal, sizeof(c->principal) - 1);
 	memcpy(c->tenant, v->tenant, sizeof(c->tenant) - 1);
 	memcpy(c->session, v->session, AUTH_SESSION_LEN);
+	memcpy(c->device_id, v->device_id, sizeof(c->device_id) - 1);
 	ev_timer_stop(W->loop, &c->deadline);
 	preauth_drop(c);
 	TAILQ_INSERT_TAIL(&open_conns, c, open_entry);
