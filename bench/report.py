@@ -210,6 +210,10 @@ def main():
           f"{verdict(f and 0.75 <= f <= 1.25)} |")
     rj, _ = ratio("reject", "cg", "cg", scen2="token")
     p(f"| rejections/s ≥ token handshakes/s | {fmt(rj, 2)}× | {verdict(rj and rj >= 1)} |")
+    rc = med([get(r, "server", "cpu_us_per_op") for r in sel("reject", "cg")])
+    tc = med([get(r, "server", "cpu_us_per_op") for r in sel("token", "cg")])
+    p(f"| … server CPU per rejection ≤ per success | {fmt(rc)} vs {fmt(tc)} µs | "
+      f"{verdict(rc and tc and rc <= tc)} |")
     print("\n".join(o))
 
     # Plot data.

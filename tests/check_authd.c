@@ -2859,6 +2859,32 @@ START_TEST(rpc_admin_full_authority)
 	assert_err(json_loads(out, 0, NULL), "INVALID_REQUEST",
 	    "invalid device.pair.approve params: not JSON");
 	free(out);
+	/* As the master forwards the control socket's request. */
+	snprintf(p, sizeof(p), "{\"method\":\"device.pair.list\"}");
+	out = rpc_admin_request(R, p, strlen(p), NOW + 7);
+	res = json_loads(out, 0, NULL);
+	free(out);
+	ck_assert_uint_eq(json_array_size(json_object_get(payload_of(res),
+	    "paired")), 1);
+	json_decref(res);
+	snprintf(p, sizeof(p), "{\"method\":\"device.pair.remove\","
+	    "\"params\":{\"deviceId\":\"%s\"}}", n.id);
+	out = rpc_admin_request(R, p, strlen(p), NOW + 8);
+	res = json_loads(out, 0, NULL);
+	free(out);
+	ck_assert_str_eq(jstr(payload_of(res), "deviceId"), n.id);
+	json_decref(res);
+	snprintf(p, sizeof(p), "{\"method\":\"device.pair.list\",\"x\":1}");
+	out = rpc_admin_request(R, p, strlen(p), NOW + 8);
+	assert_err(json_loads(out, 0, NULL), "INVALID_REQUEST",
+	    "malformed rpc request");
+	free(out);
+	snprintf(p, sizeof(p), "{\"method\":\"device.pair.list\","
+	    "\"params\":{\"x\":1}}");
+	out = rpc_admin_request(R, p, strlen(p), NOW + 8);
+	assert_err(json_loads(out, 0, NULL), "INVALID_REQUEST",
+	    "invalid device.pair.list params: at root: unexpected property 'x'");
+	free(out);
 }
 END_TEST
 

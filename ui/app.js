@@ -37,12 +37,17 @@ function takeSecretFromUrl() {
 		    "(?token=). Use URL fragment instead: #token=<token>. Query " +
 		    "parameters may appear in server logs.");
 	}
-	for (const p of [hash, query]) {
+	// Rebuild only what held a credential: other fragments stay as they are.
+	const strip = (p) => {
+		const had = p.has("token") || p.has("password");
 		if (p.has("password"))
 			out.passwordDropped = true;
 		p.delete("token");
 		p.delete("password");
-	}
+		return had;
+	};
+	const f = strip(hash) ? hash.toString() : url.hash.replace(/^#/, "");
+	let queryChanged = strip(query);
 	// Old guides link to /chat?session=main: this UI is one page.
 	let path = url.pathname;
 	const rel = path.startsWith(BASE) ? path.slice(BASE.length) : path;
@@ -50,9 +55,10 @@ function takeSecretFromUrl() {
 		out.legacyPath = rel + (query.has("session") ?
 		    `?session=${query.get("session")}` : "");
 		query.delete("session");
+		queryChanged = true;
 		path = BASE + "/";
 	}
-	const q = query.toString(), f = hash.toString();
+	const q = queryChanged ? query.toString() : url.search.replace(/^\?/, "");
 	const clean = path + (q ? "?" + q : "") + (f ? "#" + f : "");
 	if (clean !== url.pathname + url.search + url.hash)
 		history.replaceState(null, "", clean);
@@ -276,8 +282,10 @@ async function connect(opts = {}) {
 		await onConnectError(e, using, dt);
 		return;
 	}
-	if (state.gw !== gw)
+	if (state.gw !== gw) {
+		gw.close();		// superseded while it connected
 		return;
+	}
 	await onConnected(gw, hello, using);
 }
 
@@ -614,8 +622,8 @@ function showOriginNotAllowed(e) {
 	    "configuration, then reload the gateway:"),
 	    command(`clawgate config set gateway.controlUi.allowedOrigins ` +
 	    `'["${origin}"]'`),
-	    h("p", "(keep any origins already listed there; in the file it " +
-	    "reads ", h("code", snippet), "), then run ",
+	    h("p", "(this sets the whole list: add any origins already in " +
+	    "it; in the file: ", h("code", snippet), "), then run ",
 	    h("code", "clawgate gateway reload"), ". Or open the Control UI " +
 	    "on the gateway host itself.")),
 	    actions: retryButton(), raw: rawOf(e) });
@@ -733,11 +741,16 @@ async function refreshPairing() {
 }
 
 async function act(method, params, what) {
+	if (!state.gw) {
+		pairingError(`${what} failed: not connected to the gateway.`);
+		return;
+	}
 	try {
 		await state.gw.request(method, params);
 		pairingError(null);
 	} catch (e) {
 		pairingError(`${what} failed: ${e.message}`);
+		state.pairingKey = null;	// redraw: re-enable the buttons
 	}
 	schedulePairingRefresh();
 }
@@ -933,6 +946,12 @@ async function start() {
 		return;
 	}
 	renderDevice(null);
+	if (state.identity.kind !== "webcrypto")
+		notice("info", "signer", h("p", "This browser offers no WebCrypto " +
+		    "Ed25519 on this page, so the page signs with its own " +
+		    "Ed25519 code. Pairing works the same; Settings → This " +
+		    "browser says why and how to get a key that cannot be read " +
+		    "out."));
 	connect();
 }
 

@@ -69,6 +69,7 @@ static uint64_t		 next_chan_id = 1;
 static int		 have_secrets;
 static struct ev_loop	*loop;
 static ev_io		 master_io;
+static struct channel	 master_out;	/* replies to the master, queued */
 static ev_timer		 flush_timer;
 
 static void __attribute__((noreturn))
@@ -85,6 +86,8 @@ channel_close(struct channel *c)
 {
 	struct outmsg	*o;
 
+	if (c == &master_out)
+		fatalx("the master does not take our replies");
 	ev_io_stop(loop, &c->io);
 	ev_io_stop(loop, &c->wio);
 	while ((o = TAILQ_FIRST(&c->outq)) != NULL) {
@@ -288,6 +291,34 @@ load_secrets(const struct ipc_msg *m)
 }
 
 static void
+master_piece(void *arg, const void *p, size_t len)
+{
+	channel_send(&master_out, IPC_A2M_RPC_RESULT, *(uint64_t *)arg, p,
+	    len);
+}
+
+/* The control socket's request, with the local operator's authority. */
+static void
+master_rpc(const struct ipc_msg *m)
+{
+	uint64_t	 id = m->hdr.id;
+	char		*text;
+
+	if (rpc == NULL || !have_secrets)
+		text = strdup("{\"ok\":false,\"error\":{\"code\":"
+		    "\"UNAVAILABLE\",\"message\":\"authd is starting; retry "
+		    "shortly\"}}");
+	else
+		text = rpc_admin_request(rpc, m->buf, m->hdr.len, now_ms());
+	if (text == NULL) {
+		log_warnx("out of memory: a control request is not answered");
+		return;
+	}
+	rpc_pieces(text, strlen(text), master_piece, &id);
+	free(text);
+}
+
+static void
 master_cb(struct ev_loop *l, ev_io *w, int revents)
 {
 	struct ipc_auth_policy	pol;
@@ -314,6 +345,9 @@ master_cb(struct ev_loop *l, ev_io *w, int revents)
 		case IPC_M2A_WORKER_CHANNEL:
 			memcpy(&slot, m.buf, sizeof(slot));
 			add_channel(m.fd, slot);
+			break;
+		case IPC_M2A_RPC:
+			master_rpc(&m);
 			break;
 		}
 		sodium_memzero(m.buf, m.hdr.len);
@@ -461,6 +495,11 @@ main(int argc, char *argv[])
 	signal(SIGXFSZ, SIG_IGN);	/* a full store fails a save, no more */
 	ev_io_init(&master_io, master_cb, CG_FD_MASTER, EV_READ);
 	ev_io_start(loop, &master_io);
+	master_out.fd = CG_FD_MASTER;
+	TAILQ_INIT(&master_out.outq);
+	ev_io_init(&master_out.wio, channel_writable_cb, CG_FD_MASTER,
+	    EV_WRITE);
+	master_out.wio.data = &master_out;
 	ev_timer_init(&flush_timer, flush_cb, FLUSH_EVERY, FLUSH_EVERY);
 	ev_timer_start(loop, &flush_timer);
 

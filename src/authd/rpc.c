@@ -344,41 +344,18 @@ apply_closes(struct rpc *r)
 	json_array_clear(r->closes);
 }
 
-/* A result, whole or in pieces (rpc.h). */
-static void
-send_result(struct rpc *r, uint64_t chan, uint64_t id, json_t *res)
+void
+rpc_pieces(const char *text, size_t len,
+    void (*emit)(void *, const void *, size_t), void *arg)
 {
-	char	*text, *piece;
-	size_t	 len, off, n;
+	char	*piece;
+	size_t	 off, n;
 
-	if (res == NULL || (text = json_dumps(res, JSON_COMPACT)) == NULL) {
-		json_decref(res);
-		res = res_err(E_UNAVAILABLE, "out of memory");
-		if (res == NULL || (text = json_dumps(res, JSON_COMPACT)) ==
-		    NULL) {
-			json_decref(res);
-			log_warnx("out of memory: an RPC result was lost");
-			return;
-		}
-	}
-	json_decref(res);
-	len = strlen(text);
-	if (len > RPC_RESULT_MAX) {
-		free(text);
-		log_warnx("an RPC result of %zu bytes is over the limit", len);
-		text = strdup("{\"ok\":false,\"error\":{\"code\":\"UNAVAILABLE\","
-		    "\"message\":\"result too large\"}}");
-		if (text == NULL)
-			return;
-		len = strlen(text);
-	}
 	if (len <= RPC_PIECE_MAX) {
-		r->send(r->arg, chan, IPC_A2W_RPC_RESULT, id, text, len);
-		free(text);
+		emit(arg, text, len);
 		return;
 	}
 	if ((piece = malloc(RPC_PIECE_MAX)) == NULL) {
-		free(text);
 		log_warnx("out of memory: an RPC result was lost");
 		return;
 	}
@@ -387,11 +364,64 @@ send_result(struct rpc *r, uint64_t chan, uint64_t id, json_t *res)
 		    RPC_PIECE_MAX - 1;
 		piece[0] = off + n == len ? '$' : '+';
 		memcpy(piece + 1, text + off, n);
-		r->send(r->arg, chan, IPC_A2W_RPC_RESULT, id, piece, n + 1);
+		emit(arg, piece, n + 1);
 	}
 	free(piece);
+}
+
+struct dest {
+	struct rpc	*r;
+	uint64_t	 chan, id;
+};
+
+static void
+emit_result(void *arg, const void *p, size_t len)
+{
+	struct dest	*d = arg;
+
+	d->r->send(d->r->arg, d->chan, IPC_A2W_RPC_RESULT, d->id, p, len);
+}
+
+/* The result as text, never over RPC_RESULT_MAX; NULL on ENOMEM. */
+static char *
+result_text(json_t *res)
+{
+	char	*text;
+	size_t	 len;
+
+	if (res == NULL || (text = json_dumps(res, JSON_COMPACT)) == NULL) {
+		json_decref(res);
+		res = res_err(E_UNAVAILABLE, "out of memory");
+		if (res == NULL || (text = json_dumps(res, JSON_COMPACT)) ==
+		    NULL) {
+			json_decref(res);
+			log_warnx("out of memory: an RPC result was lost");
+			return NULL;
+		}
+	}
+	json_decref(res);
+	if ((len = strlen(text)) > RPC_RESULT_MAX) {
+		free(text);
+		log_warnx("an RPC result of %zu bytes is over the limit", len);
+		text = strdup("{\"ok\":false,\"error\":{\"code\":"
+		    "\"UNAVAILABLE\",\"message\":\"result too large\"}}");
+	}
+	return text;
+}
+
+/* A result, whole or in pieces (rpc.h). */
+static void
+send_result(struct rpc *r, uint64_t chan, uint64_t id, json_t *res)
+{
+	struct dest	 d = { r, chan, id };
+	char		*text;
+
+	if ((text = result_text(res)) == NULL)
+		return;
+	rpc_pieces(text, strlen(text), emit_result, &d);
 	free(text);
 }
+
 
 /* ---- durability ------------------------------------------------------- */
 
@@ -1192,77 +1222,80 @@ rpc_channel_gone(struct rpc *r, uint64_t chan)
 		log_debug("%zu sessions ended with their worker channel", n);
 }
 
-/* The result of rpc_admin, captured instead of sent. */
-struct capture {
-	rpc_send_fn	*send;
-	void		*arg;
-	char		*text;
-	size_t		 len;
-	int		 bad;
-};
-
-static void
-capture_send(void *arg, uint64_t chan, uint16_t type, uint64_t id,
-    const void *p, size_t len)
+/* The local operator: full authority, the same steps as rpc_call. */
+static char *
+admin_run(struct rpc *r, const char *method, json_t *params, uint64_t now)
 {
-	struct capture	*cp = arg;
-	const char	*s = p;
-	char		*n;
-
-	if (type != IPC_A2W_RPC_RESULT) {
-		cp->send(cp->arg, chan, type, id, p, len);
-		return;
-	}
-	if (len > 0 && (s[0] == '+' || s[0] == '$')) {
-		s++;
-		len--;
-	}
-	if ((n = realloc(cp->text, cp->len + len + 1)) == NULL) {
-		cp->bad = 1;
-		return;
-	}
-	memcpy(n + cp->len, s, len);
-	cp->len += len;
-	n[cp->len] = '\0';
-	cp->text = n;
-}
-
-char *
-rpc_admin(struct rpc *r, const char *method, const char *params,
-    uint64_t now)
-{
-	struct capture	 cp;
 	struct caller	 c;
-	json_t		*pj, *res;
-	json_error_t	 je;
+	json_t		*res;
+	char		*text;
 
 	memset(&c, 0, sizeof(c));
 	c.role = PAIR_ROLE_OPERATOR;
 	c.scopes = SCOPE_BIT(SCOPE_COUNT) - 1;
 	c.method = AUTH_M_TOKEN;
 	c.admin = 1;
-	memset(&cp, 0, sizeof(cp));
-	cp.send = r->send;
-	cp.arg = r->arg;
 	r->now = now;
-	if (params == NULL)
-		pj = json_object();
-	else
-		pj = json_loads(params, JSON_REJECT_DUPLICATES, &je);
-	if (pj == NULL)
-		res = res_err(E_INVALID, "invalid %.64s params: not JSON",
-		    method);
-	else
-		res = dispatch(r, &c, method, pj);
-	json_decref(pj);
-	r->send = capture_send;
-	r->arg = &cp;
-	finish(r, 0, 0, res);
-	r->send = cp.send;
-	r->arg = cp.arg;
-	if (cp.bad) {
-		free(cp.text);
-		return NULL;
+	res = dispatch(r, &c, method, params);
+	if (commit(r) == -1) {
+		json_decref(res);
+		res = res_err(E_UNAVAILABLE, MSG_STORE);
 	}
-	return cp.text;
+	send_events(r);
+	text = result_text(res);
+	apply_closes(r);
+	return text;
+}
+
+char *
+rpc_admin(struct rpc *r, const char *method, const char *params,
+    uint64_t now)
+{
+	json_error_t	 je;
+	json_t		*pj;
+	char		*text;
+
+	pj = params == NULL ? json_object() :
+	    json_loads(params, JSON_REJECT_DUPLICATES, &je);
+	if (pj == NULL)
+		return result_text(res_err(E_INVALID,
+		    "invalid %.64s params: not JSON", method));
+	text = admin_run(r, method, pj, now);
+	json_decref(pj);
+	return text;
+}
+
+char *
+rpc_admin_request(struct rpc *r, const void *req, size_t len, uint64_t now)
+{
+	json_error_t	 je;
+	json_t		*doc, *m, *params, *empty = NULL;
+	const char	*k;
+	json_t		*v;
+	char		*text;
+	int		 bad = 0;
+
+	doc = json_loadb(req, len, JSON_REJECT_DUPLICATES, &je);
+	m = json_object_get(doc, "method");
+	if (!json_is_object(doc) || !json_is_string(m) ||
+	    json_string_length(m) == 0 || json_string_length(m) > METHOD_MAX ||
+	    strlen(json_string_value(m)) != json_string_length(m))
+		bad = 1;
+	else
+		json_object_foreach(doc, k, v)
+			if (strcmp(k, "method") != 0 && strcmp(k, "params") != 0)
+				bad = 1;
+	if (bad) {
+		json_decref(doc);
+		log_warnx("the master sent a malformed RPC");
+		return result_text(res_err(E_INVALID, "malformed rpc request"));
+	}
+	params = json_object_get(doc, "params");
+	if (params == NULL || json_is_null(params))
+		params = empty = json_object();
+	text = params == NULL ? result_text(NULL) :
+	    admin_run(r, json_string_value(m), params, now);
+	json_decref(empty);
+	json_decref(doc);
+	return text;
 }

@@ -85,11 +85,25 @@ int		 rpc_dirty(const struct rpc *);
  * For the local operator (the control socket): run `method' with
  * `params' (JSON text, NULL for {}) with full authority, as a shared-
  * secret operator.admin caller.  Events are broadcast as for a worker's
- * call.  Returns the result document ({"ok":...}) as malloc'd text, or
- * NULL on ENOMEM.  Methods: device.pair.list, .approve, .reject,
+ * call.  Returns the result document ({"ok":...}) as malloc'd text, at
+ * most RPC_RESULT_MAX bytes, or NULL on ENOMEM.  Methods: device.pair.list, .approve, .reject,
  * .remove, device.token.rotate, .revoke.
  */
 char		*rpc_admin(struct rpc *, const char *method,
 		    const char *params, uint64_t now_ms);
+/*
+ * The same for an IPC_M2A_RPC payload, {"method":..., "params":...}
+ * (params optional): the control socket's request as the master
+ * forwards it.  A malformed request gets an INVALID_REQUEST result.
+ */
+char		*rpc_admin_request(struct rpc *, const void *req, size_t len,
+		    uint64_t now_ms);
+/*
+ * Split a result text into IPC payloads as described above, calling
+ * `emit' for each in order (once, unchanged, if it fits).
+ */
+void		 rpc_pieces(const char *text, size_t len,
+		    void (*emit)(void *arg, const void *p, size_t len),
+		    void *arg);
 
 #endif /* CG_AUTHD_RPC_H */

@@ -507,10 +507,19 @@ launch(struct relaunch *r)
 	char	err[4096];
 	int	i, rc;
 
-	for (i = 0; i < 20; i++) {
+	/*
+	 * Connections the old daemon closed may keep the port in TIME_WAIT
+	 * for up to a minute; wait that long rather than give up.
+	 */
+	for (i = 0; i < 260; i++) {
 		if ((rc = launch_once(r, err, sizeof(err))) == 0 ||
 		    strstr(err, "already in use") == NULL)
 			break;
+		if (i == 0) {
+			printf("The port is still held (connections of the old "
+			    "daemon in TIME_WAIT); retrying for up to 65 s.\n");
+			fflush(stdout);
+		}
 		usleep(250000);
 	}
 	fputs(err, stderr);

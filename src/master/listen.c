@@ -189,6 +189,9 @@ listeners_probe(const struct cg_config *c, int port, char *err,
 		if (plan.l[i].family == AF_INET6)
 			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 			    &(int){ 1 }, sizeof(int));
+		/* TIME_WAIT leftovers are fine; a live listener is not. */
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
+		    sizeof(int));
 		if (bind(fd, (struct sockaddr *)&ss, sl) == -1 &&
 		    errno == EADDRINUSE) {
 			saved = errno;

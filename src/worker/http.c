@@ -257,12 +257,17 @@ looks_like_asset(const char *rel)
 }
 
 static int
-not_found(struct lws *wsi, int head)
+not_found(struct lws *wsi, int head, const char *why)
 {
-	static const char body[] = "Not Found";
+	char	body[256];
+	int	n;
 
+	n = snprintf(body, sizeof(body), "Not Found%s%s\n", why ? ": " : "",
+	    why ? why : "");
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = 0;
 	return respond(wsi, HTTP_STATUS_NOT_FOUND, TEXT, CSP_JSON, NULL, body,
-	    sizeof(body) - 1, head, 0);
+	    (size_t)n, head, 0);
 }
 
 /* The files could not be read at start: say where we looked. */
@@ -315,15 +320,20 @@ serve_ui(struct worker *w, struct lws *wsi, const char *uri, int head)
 {
 	const struct ui_file	*f;
 	const char		*rel = uri;
+	char			 why[200];
 	size_t			 blen;
 
 	if (!w->cfg.control_ui_enabled)
-		return not_found(wsi, head);
+		return not_found(wsi, head, "the Control UI is disabled "
+		    "(gateway.controlUi.enabled is false)");
 	blen = strnlen(w->cfg.base_path, sizeof(w->cfg.base_path));
 	if (blen > 0 && blen < sizeof(w->cfg.base_path)) {
 		if (strncmp(uri, w->cfg.base_path, blen) != 0 ||
-		    (uri[blen] != '\0' && uri[blen] != '/'))
-			return not_found(wsi, head);
+		    (uri[blen] != '\0' && uri[blen] != '/')) {
+			snprintf(why, sizeof(why), "the Control UI is at %s/",
+			    w->cfg.base_path);
+			return not_found(wsi, head, why);
+		}
 		rel = uri + blen;
 	}
 	if (!ui_loaded())
@@ -331,7 +341,7 @@ serve_ui(struct worker *w, struct lws *wsi, const char *uri, int head)
 	if ((f = ui_lookup(rel, w->cfg.base_path)) != NULL)
 		return serve_file(wsi, f, head);
 	if (looks_like_asset(rel))
-		return not_found(wsi, head);
+		return not_found(wsi, head, NULL);
 	if ((f = ui_index(w->cfg.base_path)) == NULL)
 		return -1;	/* out of memory */
 	return serve_file(wsi, f, head);
@@ -371,6 +381,6 @@ http_serve(struct lws *wsi, struct conn *c, const char *uri)
 		return respond(wsi, HTTP_STATUS_OK, json, CSP_JSON, NULL,
 		    started, sizeof(started) - 1, head, 0);
 	if (reserved_path(uri))
-		return not_found(wsi, head);
+		return not_found(wsi, head, NULL);
 	return serve_ui(W, wsi, uri, head);
 }

@@ -212,6 +212,7 @@ ui_free(void)
 static int
 add_file(int dfd, const char *name, size_t *total, char *err, size_t errlen)
 {
+	struct stat	 st;
 	struct ui_file	*f;
 	const char	*ctype;
 	char		*body;
@@ -219,6 +220,9 @@ add_file(int dfd, const char *name, size_t *total, char *err, size_t errlen)
 
 	if (!name_ok(name) || (ctype = ui_content_type(name)) == NULL)
 		return 0;	/* not ours to serve: skipped */
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode))
+		return 0;	/* only the top level is served */
 	if (nfiles == UI_MAX_FILES) {
 		snprintf(err, errlen, "more than %d files", UI_MAX_FILES);
 		return -1;

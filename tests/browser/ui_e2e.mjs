@@ -48,7 +48,7 @@ const PLANS = {
 		"the UI", 7], ["remote, approved from the CLI", 3],
 		["operator actions", 4], ["origin refused", 3],
 		["plain HTTP on a LAN name", 3], ["rate limited", 3],
-		["phone, dark", 3],
+		["phone, dark", 3], ["keepalive", 1],
 	],
 	base: [["basePath", 4]],
 };
@@ -155,7 +155,9 @@ async function newPage(opts = {}) {
 	    e.message));
 	page.on("request", (r) => page.requests.push({ url: r.url(),
 	    headers: r.headers() }));
+	page.wsCount = 0;
 	page.on("websocket", (ws) => {
+		page.wsCount++;
 		page.wsUrl = ws.url();
 		ws.on("framesent", (f) => page.wsSent.push(String(f.payload)));
 	});
@@ -251,6 +253,7 @@ async function mainScenarios() {
 		const page = operator = await newPage();
 		await page.goto(local(`/#token=${encodeURIComponent(TOKEN)}`));
 		check("reaches Connected", await waitState(page, "connected"));
+		operator.connectedAt = Date.now();
 		check("the token is gone from the address bar",
 		    !page.url().includes("token") && !page.url().includes(TOKEN));
 		const stored = await page.evaluate(() => ({
@@ -504,7 +507,21 @@ async function mainScenarios() {
 			const [r, g, b] = c.match(/\d+/g).map(Number);
 			return r + g + b < 120;
 		}));
-		await shot(page, "phone-dark");
+		await shot(page, "phone-dark", false);
+	});
+
+	await scenario("keepalive", async () => {
+		// Two ping intervals (25 s) and a tick (30 s) with the gateway:
+		// a link that answers its pings is never dropped.
+		const left = operator.connectedAt + 56000 - Date.now();
+		if (left > 0)
+			await operator.waitForTimeout(left);
+		const n = operator.wsCount;
+		check("the operator's page kept its one connection for " +
+		    `${Math.round((Date.now() - operator.connectedAt) / 1000)} s`,
+		    n === 1 && await operator.getAttribute("#conn",
+		    "data-state") === "connected") ||
+		    diag(`it opened ${n} WebSockets (a keepalive drop reconnects)`);
 	});
 
 	for (const r of relays)
