@@ -18,7 +18,7 @@ run_suite() {
 		status=1
 		return
 	fi
-	( cd "build/$name" && make -s check ) || status=1
+	( cd "build/$name" && make -s -j2 check ) || status=1
 	if [ -f "build/$name/test-suite.log" ]; then
 		sed -n '1,12p' "build/$name/test-suite.log"
 	fi

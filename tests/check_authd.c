@@ -2697,6 +2697,7 @@ START_TEST(rpc_events_on_requests)
 	p = json_object_get(ev, "payload");
 	ck_assert_str_eq(jstr(p, "requestId"), rid);
 	ck_assert_ptr_null(json_object_get(p, "refreshedAtMs"));
+	ck_assert_ptr_null(json_object_get(p, "browserOrigin"));
 	ck_assert(json_is_false(json_object_get(p, "silent")));
 	json_decref(ev);
 	/* Refreshed (same request): no event. */
@@ -2734,6 +2735,54 @@ START_TEST(rpc_events_on_requests)
 	memcpy(tok, v.device_token, sizeof(tok));
 	rconnect(1, &r, NOW + 1, &v, &s);
 	ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 0);
+}
+END_TEST
+
+/* A browser's request and record carry its (canonical) origin. */
+START_TEST(rpc_browser_origin)
+{
+	struct auth_req		 r;
+	struct auth_verdict	 v;
+	struct sess		 adm;
+	struct tdev		 d;
+	json_t			*res, *p;
+
+	op_session(1, &adm, SC_ADMIN);
+	tdev_init(&d, 79);
+	req_base(&r, 0);
+	r.token = S(TOKEN);
+	r.flags |= AUTH_F_HAS_ORIGIN;
+	r.origin = S(" HTTPS://UI.Clawgate.TEST:443/app?x#y ");
+	tdev_sign(&d, &r, 1);
+	rconnect(9, &r, NOW, &v, NULL);
+	ck_assert_uint_eq(v.reason, AUTH_R_PAIRING_REQUIRED);
+	res = call(1, &adm, "device.pair.list", "{}");
+	p = json_array_get(json_object_get(payload_of(res), "pending"), 0);
+	ck_assert_str_eq(jstr(p, "browserOrigin"), "https://ui.clawgate.test");
+	ck_assert_str_eq(keys_of(p), "requestId,deviceId,publicKey,platform,"
+	    "clientId,clientMode,browserOrigin,role,roles,scopes,remoteIp,"
+	    "silent,isRepair,ts");
+	json_decref(res);
+	res = call_id(1, &adm, "device.pair.approve", "requestId",
+	    v.request_id);
+	p = json_object_get(payload_of(res), "device");
+	ck_assert_str_eq(jstr(p, "browserOrigin"), "https://ui.clawgate.test");
+	json_decref(res);
+	/* A different origin is a different request. */
+	{
+		char	rid[REQUEST_ID_LEN + 1];
+
+		r.origin = S("https://ui.clawgate.test");
+		r.scopes[2] = S("operator.admin");
+		r.nscopes = 3;
+		tdev_sign(&d, &r, 1);
+		rconnect(9, &r, NOW, &v, NULL);
+		memcpy(rid, v.request_id, sizeof(rid));
+		r.origin = S("https://other.clawgate.test");
+		tdev_sign(&d, &r, 1);
+		rconnect(9, &r, NOW, &v, NULL);
+		ck_assert_str_ne(v.request_id, rid);
+	}
 }
 END_TEST
 
@@ -3069,6 +3118,7 @@ authd_suite(void)
 	tcase_add_test(tc, rpc_rotate_and_revoke);
 	tcase_add_test(tc, rpc_device_token_callers_self_scoped);
 	tcase_add_test(tc, rpc_events_on_requests);
+	tcase_add_test(tc, rpc_browser_origin);
 	tcase_add_test(tc, rpc_malformed_requests);
 	tcase_add_test(tc, rpc_large_list_in_pieces);
 	tcase_add_test(tc, rpc_admin_full_authority);

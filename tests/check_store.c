@@ -61,6 +61,10 @@ req_for(struct auth_req *r, struct tdev *d, int local, uint64_t now,
 	memset(r, 0, sizeof(*r));
 	r->flags = AUTH_F_HAS_DEVICE |
 	    (local ? (AUTH_F_LOCAL | AUTH_F_LOOPBACK) : 0);
+	if (!local) {
+		r->flags |= AUTH_F_HAS_ORIGIN;
+		r->origin = S("HTTPS://UI.clawgate.test:443");
+	}
 	r->peer = S(local ? "127.0.0.1" : "10.1.2.3");
 	r->client_id = S("cli");
 	r->client_mode = S("cli");
@@ -264,8 +268,8 @@ START_TEST(round_trip)
 	ck_assert_uint_eq(pairing_count(authd_pairing(b)), 2);
 	ck_assert_uint_eq(pairing_pending_count(authd_pairing(b), NOW + 10),
 	    1);
-	ck_assert_ptr_nonnull(pairing_pending_get(authd_pairing(b), rid,
-	    NOW + 10));
+	ck_assert_str_eq(pairing_pending_get(authd_pairing(b), rid,
+	    NOW + 10)->browser_origin, "https://ui.clawgate.test");
 	ja = store_encode(A);
 	jb = store_encode(b);
 	ck_assert_int_eq(json_equal(ja, jb), 1);
@@ -280,6 +284,8 @@ START_TEST(round_trip)
 	ck_assert_int_eq(pairing_approve(authd_pairing(b), rid,
 	    PAIR_CALLER_ANY, NOW + 20, &res), PAIR_OK);
 	ck_assert_str_eq(res.device_id, d3.id);
+	ck_assert_str_eq(pairing_get(authd_pairing(b), d3.id)->browser_origin,
+	    "https://ui.clawgate.test");
 	authd_free(b);
 }
 END_TEST

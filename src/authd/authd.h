@@ -116,6 +116,7 @@ struct pair_device {
 	char			*platform, *device_family;
 	char			*client_id, *client_mode;
 	char			*remote_ip;
+	char			*browser_origin; /* normalised Origin */
 	uint32_t		 role;		/* enum pair_role */
 	uint32_t		 roles;		/* PAIR_ROLE_BIT(), approved */
 	uint64_t		 approved_scopes;
@@ -136,6 +137,7 @@ struct pair_pending {
 	uint8_t			 public_key[32];
 	char			*display_name, *platform, *device_family;
 	char			*client_id, *client_mode, *remote_ip;
+	char			*browser_origin; /* normalised Origin */
 	uint32_t		 role;		/* enum pair_role */
 	uint32_t		 roles;		/* PAIR_ROLE_BIT() */
 	uint64_t		 scopes;
@@ -302,6 +304,7 @@ struct pair_client {
 	const uint8_t	*public_key;
 	struct auth_str	 name, platform, family, client_id, client_mode;
 	const char	*remote_ip;		/* NULL for direct-local */
+	const char	*browser_origin;	/* normalised Origin, or NULL */
 	uint32_t	 role;
 	uint64_t	 scopes;
 };

@@ -57,6 +57,7 @@ struct attempt {
 	char			 subject[SUBJECT_MAX];
 	size_t			 slen;
 	char			 peer[AUTH_MAX_FIELD + 1];
+	char			 origin[AUTH_MAX_FIELD + 1]; /* canonical */
 	int			 auth_ok, shared_ok;
 	uint32_t		 method;	/* enum auth_method */
 	uint32_t		 reason;	/* why not auth_ok */
@@ -108,27 +109,26 @@ norm_peer(struct auth_str s, char out[AUTH_MAX_FIELD + 1])
 }
 
 /*
- * "browser-origin:" + scheme://host[:port], lowercased, default port
- * dropped, as new URL(origin).origin gives; the reference's fallback
- * key when it does not parse.
+ * scheme://host[:port], lowercased, default port dropped, as
+ * new URL(origin).origin gives.  0, or -1 if it does not parse.
  */
-static size_t
-norm_origin(struct auth_str s, char *out, size_t outlen)
+static int
+canon_origin(struct auth_str s, char o[AUTH_MAX_FIELD + 1])
 {
-	char	 o[AUTH_MAX_FIELD + 1], *host, *end;
+	char	*host, *end;
 	size_t	 n;
 
 	s = authd_trim(s);
 	if (s.p == NULL || s.len == 0 || s.len > AUTH_MAX_FIELD)
-		goto fallback;
+		return -1;
 	lower_copy(o, s.p, s.len);
 	if ((host = strstr(o, "://")) == NULL || host == o)
-		goto fallback;
+		return -1;
 	host += 3;
 	end = host + strcspn(host, "/?#");
 	*end = '\0';
 	if (*host == '\0' || strchr(host, '@') != NULL)
-		goto fallback;
+		return -1;
 	n = strlen(o);
 	if (strncmp(o, "http://", 7) == 0 && n > 3 &&
 	    strcmp(o + n - 3, ":80") == 0)
@@ -136,9 +136,22 @@ norm_origin(struct auth_str s, char *out, size_t outlen)
 	else if (strncmp(o, "https://", 8) == 0 && n > 4 &&
 	    strcmp(o + n - 4, ":443") == 0)
 		o[n - 4] = '\0';
+	return 0;
+}
+
+/*
+ * "browser-origin:" + the canonical origin; the reference's fallback
+ * key when it does not parse.
+ */
+static size_t
+norm_origin(struct auth_str s, char *out, size_t outlen)
+{
+	char	o[AUTH_MAX_FIELD + 1];
+
+	if (canon_origin(s, o) == -1)
+		return (size_t)snprintf(out, outlen, "%s",
+		    BROWSER_ORIGIN_FALLBACK);
 	return (size_t)snprintf(out, outlen, "%s%s", BROWSER_ORIGIN_PREFIX, o);
-fallback:
-	return (size_t)snprintf(out, outlen, "%s", BROWSER_ORIGIN_FALLBACK);
 }
 
 static uint64_t
@@ -445,7 +458,7 @@ device_token(struct attempt *at)
 /* ---- 6. pairing (§7) ------------------------------------------------- */
 
 static void
-client_facts(const struct attempt *at, struct pair_client *c)
+client_facts(struct attempt *at, struct pair_client *c)
 {
 	const struct auth_req	*r = at->r;
 
@@ -460,6 +473,9 @@ client_facts(const struct attempt *at, struct pair_client *c)
 	/* The reference leaves remoteIp out for direct-local clients. */
 	if (!(r->flags & AUTH_F_LOCAL) || (r->flags & AUTH_F_FORWARDED))
 		c->remote_ip = at->peer;
+	/* browserOrigin: the page a browser client came from. */
+	if (at->f.has_origin && canon_origin(r->origin, at->origin) == 0)
+		c->browser_origin = at->origin;
 	c->role = at->f.role;
 	c->scopes = at->f.scopes;
 }

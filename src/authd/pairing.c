@@ -57,6 +57,7 @@ notify(struct pairing *p, enum pair_event ev, const struct pair_pending *e)
 /* The strings a request or a record carries, duplicated as a unit. */
 struct strs {
 	char	*name, *platform, *family, *client_id, *client_mode, *ip;
+	char	*origin;
 };
 
 static const char *const role_names[PAIR_NROLES] = { "operator", "node" };
@@ -233,6 +234,7 @@ dev_free(struct pair_device *d)
 	free(d->client_id);
 	free(d->client_mode);
 	free(d->remote_ip);
+	free(d->browser_origin);
 	sodium_memzero(d, sizeof(*d));
 	free(d);
 }
@@ -291,6 +293,7 @@ strs_free(struct strs *s)
 	free(s->client_id);
 	free(s->client_mode);
 	free(s->ip);
+	free(s->origin);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -300,7 +303,8 @@ pend_delete(struct pairing *p, struct pair_pending *e)
 	struct pair_pending	**pp;
 	struct strs		  s = { e->display_name, e->platform,
 				    e->device_family, e->client_id,
-				    e->client_mode, e->remote_ip };
+				    e->client_mode, e->remote_ip,
+				    e->browser_origin };
 
 	for (pp = &p->pdev[e->hash_dev & (PEND_BUCKETS - 1)]; *pp != e;
 	    pp = &(*pp)->hnext_dev)
@@ -569,12 +573,14 @@ strs_from_client(struct strs *s, const struct pair_client *c)
 	s->client_id = dup_str(c->client_id);
 	s->client_mode = dup_str(c->client_mode);
 	s->ip = dup_cstr(c->remote_ip);
+	s->origin = dup_cstr(c->browser_origin);
 	if ((c->name.p != NULL && s->name == NULL) ||
 	    (c->platform.p != NULL && s->platform == NULL) ||
 	    (c->family.p != NULL && s->family == NULL) ||
 	    (c->client_id.p != NULL && s->client_id == NULL) ||
 	    (c->client_mode.p != NULL && s->client_mode == NULL) ||
-	    (c->remote_ip != NULL && s->ip == NULL)) {
+	    (c->remote_ip != NULL && s->ip == NULL) ||
+	    (c->browser_origin != NULL && s->origin == NULL)) {
 		strs_free(s);
 		return -1;
 	}
@@ -592,11 +598,18 @@ take(char **dst, char **src)
 	*src = NULL;
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
 /* The reference's samePendingApprovalSnapshot or ...CoveredByExisting. */
 static int
 can_refresh(const struct pair_pending *e, const struct pair_client *c)
 {
 	if (memcmp(e->public_key, c->public_key, 32) != 0 ||
+	    !same_str(e->browser_origin, c->browser_origin) ||
 	    e->role != c->role || !(e->roles & PAIR_ROLE_BIT(c->role)))
 		return 0;
 	if (e->roles == PAIR_ROLE_BIT(c->role) &&
@@ -657,6 +670,7 @@ pairing_request(struct pairing *p, const struct pair_client *c, int silent,
 	e->client_id = s.client_id;
 	e->client_mode = s.client_mode;
 	e->remote_ip = s.ip;
+	e->browser_origin = s.origin;
 	e->role = c->role;
 	e->roles = roles;
 	e->scopes = scopes;
@@ -745,11 +759,13 @@ pairing_approve_via(struct pairing *p, const char *request_id,
 	s.client_id = dup_cstr(e->client_id);
 	s.client_mode = dup_cstr(e->client_mode);
 	s.ip = dup_cstr(e->remote_ip);
+	s.origin = dup_cstr(e->browser_origin);
 	d = existing != NULL ? existing : calloc(1, sizeof(*d));
 	if (d == NULL || (e->display_name && !s.name) ||
 	    (e->platform && !s.platform) || (e->device_family && !s.family) ||
 	    (e->client_id && !s.client_id) ||
-	    (e->client_mode && !s.client_mode) || (e->remote_ip && !s.ip)) {
+	    (e->client_mode && !s.client_mode) || (e->remote_ip && !s.ip) ||
+	    (e->browser_origin && !s.origin)) {
 		if (d != existing)
 			free(d);
 		strs_free(&s);
@@ -775,6 +791,8 @@ pairing_approve_via(struct pairing *p, const char *request_id,
 		free(d->remote_ip);
 		d->remote_ip = s.ip;
 	}
+	free(d->browser_origin);
+	d->browser_origin = s.origin;
 	d->role = e->role;
 	d->roles |= want;
 	d->approved_scopes = approved;
@@ -992,13 +1010,15 @@ pairing_restore(struct pairing *p, const struct pair_device *rec)
 	d->client_id = dup_cstr(rec->client_id);
 	d->client_mode = dup_cstr(rec->client_mode);
 	d->remote_ip = dup_cstr(rec->remote_ip);
+	d->browser_origin = dup_cstr(rec->browser_origin);
 	if ((rec->display_name && !d->display_name) ||
 	    (rec->operator_label && !d->operator_label) ||
 	    (rec->platform && !d->platform) ||
 	    (rec->device_family && !d->device_family) ||
 	    (rec->client_id && !d->client_id) ||
 	    (rec->client_mode && !d->client_mode) ||
-	    (rec->remote_ip && !d->remote_ip)) {
+	    (rec->remote_ip && !d->remote_ip) ||
+	    (rec->browser_origin && !d->browser_origin)) {
 		dev_free(d);
 		return PAIR_NOMEM;
 	}
@@ -1070,12 +1090,14 @@ pairing_restore_pending(struct pairing *p, const struct pair_pending *rec)
 	s.client_id = dup_cstr(rec->client_id);
 	s.client_mode = dup_cstr(rec->client_mode);
 	s.ip = dup_cstr(rec->remote_ip);
+	s.origin = dup_cstr(rec->browser_origin);
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (rec->display_name && !s.name) || (rec->platform && !s.platform) ||
 	    (rec->device_family && !s.family) ||
 	    (rec->client_id && !s.client_id) ||
 	    (rec->client_mode && !s.client_mode) ||
-	    (rec->remote_ip && !s.ip)) {
+	    (rec->remote_ip && !s.ip) ||
+	    (rec->browser_origin && !s.origin)) {
 		free(e);
 		strs_free(&s);
 		return PAIR_NOMEM;
@@ -1089,6 +1111,7 @@ pairing_restore_pending(struct pairing *p, const struct pair_pending *rec)
 	e->client_id = s.client_id;
 	e->client_mode = s.client_mode;
 	e->remote_ip = s.ip;
+	e->browser_origin = s.origin;
 	e->role = rec->role;
 	e->roles = rec->roles;
 	e->scopes = rec->scopes;

@@ -109,6 +109,7 @@ pending_view(const struct pair_pending *e)
 	ob_str(&b, "deviceFamily", e->device_family);
 	ob_str(&b, "clientId", e->client_id);
 	ob_str(&b, "clientMode", e->client_mode);
+	ob_str(&b, "browserOrigin", e->browser_origin);
 	ob_str(&b, "role", pair_role_name(e->role));
 	ob_set(&b, "roles", json_roles(e->roles | PAIR_ROLE_BIT(e->role)));
 	ob_set(&b, "scopes", json_scopes(e->scopes));
@@ -184,6 +185,7 @@ device_view(const struct pair_device *d, int connected)
 	ob_str(&b, "deviceFamily", d->device_family);
 	ob_str(&b, "clientId", d->client_id);
 	ob_str(&b, "clientMode", d->client_mode);
+	ob_str(&b, "browserOrigin", d->browser_origin);
 	ob_str(&b, "role", pair_role_name(d->role));
 	ob_set(&b, "roles", json_roles(d->roles));
 	ob_set(&b, "scopes", json_scopes(d->approved_scopes));

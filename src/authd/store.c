@@ -168,6 +168,7 @@ enc_device(const struct pair_device *d)
 	ob_str(&b, "deviceFamily", d->device_family);
 	ob_str(&b, "clientId", d->client_id);
 	ob_str(&b, "clientMode", d->client_mode);
+	ob_str(&b, "browserOrigin", d->browser_origin);
 	ob_str(&b, "remoteIp", d->remote_ip);
 	ob_str(&b, "role", pair_role_name(d->role));
 	ob_set(&b, "roles", json_roles(d->roles));
@@ -200,6 +201,7 @@ enc_pending(const struct pair_pending *e)
 	ob_str(&b, "deviceFamily", e->device_family);
 	ob_str(&b, "clientId", e->client_id);
 	ob_str(&b, "clientMode", e->client_mode);
+	ob_str(&b, "browserOrigin", e->browser_origin);
 	ob_str(&b, "role", pair_role_name(e->role));
 	ob_set(&b, "roles", json_roles(e->roles));
 	ob_set(&b, "scopes", json_scopes(e->scopes));
@@ -586,8 +588,8 @@ rd_device(struct rd *r, json_t *o, struct pair_device *d)
 {
 	static const char *const keys[] = { "deviceId", "publicKey",
 	    "displayName", "operatorLabel", "platform", "deviceFamily",
-	    "clientId", "clientMode", "remoteIp", "role", "roles",
-	    "approvedScopes", "approvedVia", "createdAtMs", "approvedAtMs",
+	    "clientId", "clientMode", "browserOrigin", "remoteIp", "role",
+	    "roles", "approvedScopes", "approvedVia", "createdAtMs", "approvedAtMs",
 	    "lastSeenAtMs", "lastSeenReason", "tokens", NULL };
 
 	memset(d, 0, sizeof(*d));
@@ -606,6 +608,8 @@ rd_device(struct rd *r, json_t *o, struct pair_device *d)
 	    rd_str(r, o, "clientMode", 0,
 	    (const char **)&d->client_mode) == -1 ||
 	    rd_str(r, o, "remoteIp", 0, (const char **)&d->remote_ip) == -1 ||
+	    rd_str(r, o, "browserOrigin", 0,
+	    (const char **)&d->browser_origin) == -1 ||
 	    rd_role(r, o, "role", &d->role) == -1 ||
 	    rd_roles(r, o, "roles", &d->roles) == -1 ||
 	    rd_scopes(r, o, "approvedScopes", &d->approved_scopes) == -1 ||
@@ -624,8 +628,9 @@ rd_pending(struct rd *r, json_t *o, struct pair_pending *e)
 {
 	static const char *const keys[] = { "requestId", "deviceId",
 	    "publicKey", "displayName", "platform", "deviceFamily",
-	    "clientId", "clientMode", "role", "roles", "scopes", "remoteIp",
-	    "silent", "isRepair", "ts", "refreshedAtMs", NULL };
+	    "clientId", "clientMode", "browserOrigin", "role", "roles",
+	    "scopes", "remoteIp", "silent", "isRepair", "ts", "refreshedAtMs",
+	    NULL };
 	const char	*rid;
 
 	memset(e, 0, sizeof(*e));
@@ -646,6 +651,8 @@ rd_pending(struct rd *r, json_t *o, struct pair_pending *e)
 	    rd_roles(r, o, "roles", &e->roles) == -1 ||
 	    rd_scopes(r, o, "scopes", &e->scopes) == -1 ||
 	    rd_str(r, o, "remoteIp", 0, (const char **)&e->remote_ip) == -1 ||
+	    rd_str(r, o, "browserOrigin", 0,
+	    (const char **)&e->browser_origin) == -1 ||
 	    rd_bool(r, o, "silent", &e->silent) == -1 ||
 	    rd_bool(r, o, "isRepair", &e->is_repair) == -1 ||
 	    rd_ms(r, o, "ts", 1, &e->ts) == -1 ||
