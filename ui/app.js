@@ -85,6 +85,7 @@ const state = {
 	mismatch: null,		// the wrong-token error, during the fallback
 	problemKey: null,
 	pairingWaitSince: 0,
+	pairingRid: null,	// the request this page is waiting on
 	refreshTimer: null,
 	pairingKey: null,	// the last device list shown
 };
@@ -295,6 +296,7 @@ async function onConnected(gw, hello, using) {
 	state.triedDeviceToken = false;
 	state.mismatch = null;
 	state.pairingWaitSince = 0;
+	state.pairingRid = null;
 	state.lastFrameAt = Date.now();
 	const auth = hello.auth || {};
 	if (auth.deviceToken) {
@@ -488,6 +490,11 @@ function showPairingRequired(e) {
 	};
 	if (!state.pairingWaitSince)
 		state.pairingWaitSince = Date.now();
+	// A new id while waiting: the last request was rejected or expired.
+	const renewed = state.pairingRid && rid && rid !== state.pairingRid ?
+	    state.pairingRid : null;
+	if (rid)
+		state.pairingRid = rid;
 	const waited = Date.now() - state.pairingWaitSince;
 	// Retry until approved: often at first, then calmer; the request
 	// lives 5 minutes and each retry refreshes it.
@@ -508,7 +515,10 @@ function showPairingRequired(e) {
 			h("dt", "Device code"), h("dd", h("code.shortcode",
 			    state.identity.shortCode)),
 			d.requestedScopes ? [h("dt", "Asks for"),
-			    h("dd", d.requestedScopes.join(", "))] : null)),
+			    h("dd", d.requestedScopes.join(", "))] : null),
+		    renewed ? h("p.hint", "The earlier request (" +
+			renewed.slice(0, 8) + "…) was rejected or expired; " +
+			"this is a new one.") : null),
 		todo: h("div",
 		    h("p", "On the gateway host, run:"), command(cmd),
 		    h("p", "or approve it from a browser that is already " +

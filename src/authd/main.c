@@ -5,7 +5,8 @@
  * become an unprivileged user in an empty chroot, refuses to be ptraced
  * or dumped, and then answers on each worker's private channel: may this
  * connect proceed, and what may this connection do with the pairing
- * table (rpc.c).  Its only files are the pairing store, reached through
+ * table (rpc.c).  The master forwards the local operator's pairing
+ * requests from its control socket; they run with full authority.  Its only files are the pairing store, reached through
  * the directory descriptor opened before the sandbox (store.c); it opens
  * no sockets and ignores workers until the master has given it the
  * secrets (OpenSMTPD's ca.c stance).

@@ -469,7 +469,7 @@ async function mainScenarios() {
 		check("it uses the built-in signer and says why",
 		    await page.getAttribute("#key-kind", "data-kind") === "js" &&
 		    (await text(page, "#device-note")).includes("secure context"));
-		await shot(page, "plain-http-lan");
+		await shot(page, "plain-http-lan", false);
 	});
 
 	await scenario("rate limited", async () => {
