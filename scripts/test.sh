@@ -8,6 +8,8 @@ cd "$top"
 "$top/scripts/install-users.sh" || exit 1
 # The reference OpenClaw CLI, for the interop tests (cached after the first run).
 "$top/scripts/install-interop.sh" >/dev/null || echo "test: interop client not installed; interop tests will say why" >&2
+# Headless Chromium and playwright-core, for the Control UI tests.
+"$top/scripts/install-browser.sh" >/dev/null || echo "test: browser not installed; browser tests will say why" >&2
 
 status=0
 run_suite() {

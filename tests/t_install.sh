@@ -19,7 +19,7 @@ D=$TESTDIR/destdir
 mkvar()
 {
 	printf 'print-var:\n\t@echo $(%s)\n' "$1" |
-	    make -s --no-print-directory -C "$top_builddir" -f Makefile -f - \
+	    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" -f Makefile -f - \
 	    print-var 2>/dev/null
 }
 
@@ -40,7 +40,7 @@ unitdir=$(mkvar systemdsystemunitdir)
 diag "sbindir=$sbindir libexecdir=$libexecdir sysconfdir=$sysconfdir"
 diag "localstatedir=$localstatedir runstatedir=$runstatedir"
 
-make -s -C "$top_builddir" install DESTDIR="$D" >"$TESTDIR/install.log" 2>&1
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" install DESTDIR="$D" >"$TESTDIR/install.log" 2>&1
 rc=$?
 is "$rc" 0 "make install DESTDIR=... succeeds" ||
     diag "$(tail -n 20 "$TESTDIR/install.log")"
@@ -86,7 +86,7 @@ else
 	skip 2 "configured without --with-systemdsystemunitdir"
 fi
 
-make -s -C "$top_builddir" uninstall DESTDIR="$D" >"$TESTDIR/uninstall.log" 2>&1
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" uninstall DESTDIR="$D" >"$TESTDIR/uninstall.log" 2>&1
 is "$?" 0 "make uninstall DESTDIR=... succeeds"
 left=$(find "$D" -type f 2>/dev/null)
 is "$left" "" "make uninstall leaves no files behind"

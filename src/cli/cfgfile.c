@@ -18,29 +18,6 @@
 #include "json5.h"
 #include "util.h"
 
-/* The same choice clawgated makes (clawgated(8)). */
-int
-cfg_default_path(char *buf, size_t len)
-{
-	const char	*env, *home;
-
-	if ((env = getenv("CLAWGATE_CONFIG")) != NULL && *env != '\0') {
-		cg_strlcpy(buf, env, len);
-		return 1;
-	}
-	if (geteuid() == 0) {
-		snprintf(buf, len, "%s/clawgate/clawgate.json5", SYSCONFDIR);
-		return 0;
-	}
-	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env == '/')
-		snprintf(buf, len, "%s/clawgate/clawgate.json5", env);
-	else if ((home = getenv("HOME")) != NULL)
-		snprintf(buf, len, "%s/.config/clawgate/clawgate.json5", home);
-	else
-		cg_strlcpy(buf, "clawgate.json5", len);
-	return 0;
-}
-
 int
 cfg_load(const struct cli *c, struct cg_config *cfg,
     struct cg_config_error *err)

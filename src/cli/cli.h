@@ -56,7 +56,6 @@ void	 cli_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* cfgfile.c: the configuration file. */
 /* The default path as clawgated picks it; 1 if named by $CLAWGATE_CONFIG. */
-int	 cfg_default_path(char *buf, size_t len);
 /*
  * Defaults plus the file, as the daemon would read it.  A missing file
  * that was not named explicitly is the built-in defaults (returns 0).

@@ -123,7 +123,7 @@ main(int argc, char *argv[])
 
 	memset(&c, 0, sizeof(c));
 	c.timeout_ms = 15000;
-	c.config_explicit = cfg_default_path(c.config_path,
+	c.config_explicit = config_default_path(c.config_path,
 	    sizeof(c.config_path));
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {

@@ -1598,3 +1598,25 @@ cidr_match(const struct cg_cidr *c, int family, const uint8_t *addr)
 		return prefix_equal(c->addr + 12, addr, c->prefix - 96u);
 	return 0;
 }
+
+int
+config_default_path(char *buf, size_t len)
+{
+	const char	*env, *home;
+
+	if ((env = getenv("CLAWGATE_CONFIG")) != NULL && *env != '\0') {
+		cg_strlcpy(buf, env, len);
+		return 1;
+	}
+	if (geteuid() == 0) {
+		snprintf(buf, len, "%s/clawgate/clawgate.json5", SYSCONFDIR);
+		return 0;
+	}
+	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env == '/')
+		snprintf(buf, len, "%s/clawgate/clawgate.json5", env);
+	else if ((home = getenv("HOME")) != NULL)
+		snprintf(buf, len, "%s/.config/clawgate/clawgate.json5", home);
+	else
+		cg_strlcpy(buf, "clawgate.json5", len);
+	return 0;
+}

@@ -89,6 +89,14 @@ struct cg_config_error {
 	char		msg[512];
 };
 
+/*
+ * Where the configuration is when no -f is given: $CLAWGATE_CONFIG, else
+ * SYSCONFDIR/clawgate/clawgate.json5 for root, else the user's config
+ * directory.  Returns 1 when the path was named explicitly (then a
+ * missing file is an error, not "use the defaults").
+ */
+int	config_default_path(char *buf, size_t len);
+
 /* Fill `c' with the built-in defaults (no file). */
 void	config_defaults(struct cg_config *c);
 

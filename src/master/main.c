@@ -28,15 +28,13 @@
 
 static struct master	 master;
 
-static int	default_config_path(char *, size_t);
-
 static void __attribute__((noreturn))
 usage(int status)
 {
 	FILE	*fp = status ? stderr : stdout;
 	char	 usage_path[4096];
 
-	(void)default_config_path(usage_path, sizeof(usage_path));
+	(void)config_default_path(usage_path, sizeof(usage_path));
 	fprintf(fp,
 "usage: clawgated [-dhnVv] [-f file] [--port port] [--bind mode]\n"
 "                 [--workers n] [--sandbox-debug] [--show-token]\n"
@@ -65,29 +63,6 @@ usage(int status)
 "directory. See clawgated(8) and clawgated.conf(5).\n",
 	    usage_path);
 	exit(status);
-}
-
-/* Returns 1 when the path was named explicitly ($CLAWGATE_CONFIG). */
-static int
-default_config_path(char *buf, size_t len)
-{
-	const char	*env, *home;
-
-	if ((env = getenv("CLAWGATE_CONFIG")) != NULL && *env != '\0') {
-		cg_strlcpy(buf, env, len);
-		return 1;
-	}
-	if (geteuid() == 0) {
-		snprintf(buf, len, "%s/clawgate/clawgate.json5", SYSCONFDIR);
-		return 0;
-	}
-	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env == '/')
-		snprintf(buf, len, "%s/clawgate/clawgate.json5", env);
-	else if ((home = getenv("HOME")) != NULL)
-		snprintf(buf, len, "%s/.config/clawgate/clawgate.json5", home);
-	else
-		cg_strlcpy(buf, "clawgate.json5", len);
-	return 0;
 }
 
 static void __attribute__((noreturn))
@@ -548,7 +523,7 @@ main(int argc, char *argv[])
 
 	memset(m, 0, sizeof(*m));
 	m->notify_fd = -1;
-	explicit_path = default_config_path(path, sizeof(path));
+	explicit_path = config_default_path(path, sizeof(path));
 	while ((ch = getopt_long(argc, argv, "df:hnvV", longopts, NULL))
 	    != -1) {
 		switch (ch) {

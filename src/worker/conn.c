@@ -228,7 +228,8 @@ conn_send_json(struct conn *c, json_t *j)
 int
 conn_send_ping(struct conn *c)
 {
-	return enqueue(c, LWS_WRITE_PING, "", 0);
+	/* lws 4.1 drops an empty PONG before our callback sees it. */
+	return enqueue(c, LWS_WRITE_PING, "cg", 2);
 }
 
 void
