@@ -25,11 +25,25 @@ run_suite() {
 		sed -n '1,12p' "build/$name/test-suite.log"
 	fi
 }
+run_suite_only() {
+	name=$1; tests=$2; shift 2
+	echo "=== $name build ==="
+	if ! "$top/scripts/build.sh" "$name" "$@"; then
+		echo "FAIL: $name build" >&2
+		status=1
+		return
+	fi
+	( cd "build/$name" && make -s check TESTS="$tests" ) || status=1
+}
 run_suite plain
 run_suite asan --enable-sanitizers
+# valgrind cannot run under the seccomp filters: a sandbox-free build
+# runs the daemon's main paths under it.
+run_suite_only valgrind tests/t_valgrind.sh --with-sandbox=none
 
 pass=0; fail=0
-for log in build/plain/test-suite.log build/asan/test-suite.log; do
+for log in build/plain/test-suite.log build/asan/test-suite.log \
+    build/valgrind/test-suite.log; do
 	[ -f "$log" ] || { fail=$((fail + 1)); continue; }
 	p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
 	e=$(sed -n 's/^# ERROR: *//p' "$log"); x=$(sed -n 's/^# XPASS: *//p' "$log")
