@@ -5,7 +5,7 @@
 [ "$(id -u)" = 0 ] && export CLAWGATE_TEST_ROOT=1
 . "$top_srcdir/tests/lib.sh"
 
-plan 31
+plan 34
 
 T=proc-token-0123456789abcdefghijklmn
 CONF='{"gateway":{"auth":{"mode":"token","token":"'$T'"}},"clawgate":{"workers":2}}'
@@ -40,6 +40,9 @@ wait_for()	# wait_for TENTHS CMD...: poll until CMD succeeds
 	done
 	return 1
 }
+
+new_authd() { local a; a=$(children_named clawgate-authd); [ -n "$a" ] && [ "$a" != "$AUTHD_PID" ]; }
+new_authd_any() { [ -n "$(children_named clawgate-authd)" ]; }
 
 start_daemon "$CONF"
 
@@ -87,9 +90,24 @@ ok 'wait_for 20 handshake_ok' "connects succeed after the worker respawn"
 like "$(cat "$DAEMON_LOG")" "worker\\[[01]\\] \\(pid $W1\\) killed by signal 9" \
     "the master logs how the worker died"
 
-# --- kill -9 authd: respawned and re-fed; workers reconnect ------------------
+# --- kill -9 authd with connects in flight: they fail retryably, never hang --
+AUTHD_PID=$(children_named clawgate-authd)
+kill -STOP "$AUTHD_PID"
+INFLIGHT=$TESTDIR/inflight.out
+bg_ws "$INFLIGHT" --connect "$(cparams ".auth={token:\"$T\"}")" --timeout 10000
+sleep 0.5
 kill -KILL "$AUTHD_PID"
-new_authd() { local a; a=$(children_named clawgate-authd); [ -n "$a" ] && [ "$a" != "$AUTHD_PID" ]; }
+wait "$BG_PID" 2>/dev/null
+is "$(jq -rc 'select(.ev=="recv" and .json.id=="c1") | [.json.error.code, .json.error.retryable]' "$INFLIGHT")" \
+    '["UNAVAILABLE",true]' "a connect in flight when authd dies gets a retryable UNAVAILABLE"
+is "$(jq -rc 'select(.ev=="close") | .code' "$INFLIGHT" | head -n 1)" 1013 \
+    "... and close 1013 (try again later), not a hang"
+AUTHD_PID=$(children_named clawgate-authd)
+
+# --- kill -9 authd: respawned and re-fed; workers reconnect ------------------
+ok 'wait_for 30 new_authd_any' "authd is back after the in-flight kill"
+AUTHD_PID=$(children_named clawgate-authd)
+kill -KILL "$AUTHD_PID"
 ok 'wait_for 30 new_authd' "a killed authd is replaced"
 ok 'wait_for 30 handshake_ok' "connects succeed again once authd is back"
 wsr --connect "$(cparams '.auth={token:"wrong-token"}')"

@@ -1,8 +1,11 @@
 /*
  * devices.c: `clawgate devices ...', device pairing through the control
- * socket.  The daemon runs the RPCs (device.pair.*, device.token.*) in
- * authd with the local operator's full authority; the output mirrors
- * openclaw's (operations.md §2.3) so that guides still read right.
+ * socket, or with --url over the gateway's WebSocket.  Locally the
+ * daemon runs the RPCs (device.pair.*, device.token.*) in authd with the
+ * local operator's full authority; remotely the CLI asks, like the
+ * reference CLI (protocol.md §9.1-§9.3), for the least privilege each
+ * step needs.  The output mirrors openclaw's (operations.md §2.3) so
+ * that guides still read right.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +14,8 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "remote.h"
+#include "scopes.h"
 #include "util.h"
 
 #define MAX_SCOPES	16
@@ -25,7 +30,9 @@ static const char help_devices[] =
 "\n"
 "Through the local control socket: no token needed, full authority.\n"
 "approve without an id only shows the newest pending request (exit 1).\n"
-"Ids may be shortened to any unique prefix.\n";
+"Ids may be shortened to any unique prefix.\n"
+"\n"
+REMOTE_HELP;
 
 static const char *
 js(const json_t *o, const char *k)
@@ -35,17 +42,71 @@ js(const json_t *o, const char *k)
 	return s != NULL ? s : "";
 }
 
+/*
+ * Where the RPCs go: the control socket, or (with --url) one WebSocket
+ * connection holding the scopes of the step under way.
+ */
+struct dctx {
+	struct cli		*c;
+	struct remote_opts	 ro;
+	struct remote		*conn;
+	char			 scopes[MAX_SCOPES][64];	/* of conn */
+	int			 nscopes;
+};
+
+static const char *const pairing_only[] = { "operator.pairing" };
+static const char *const admin_only[] = { "operator.admin" };
+
+/*
+ * With --url: make sure the open connection holds exactly `scopes'
+ * (a new connection when not; the gateway grants per connect).  -1
+ * after the gateway's error was printed.
+ */
+static int
+dev_connect(struct dctx *d, const char *const *scopes, int n)
+{
+	const char	*sp[MAX_SCOPES];
+	int		 i;
+
+	if (d->ro.url == NULL)
+		return 0;
+	if (d->conn != NULL && n == d->nscopes) {
+		for (i = 0; i < n && strcmp(scopes[i], d->scopes[i]) == 0; i++)
+			;
+		if (i == n)
+			return 0;
+	}
+	remote_close(d->conn);
+	d->conn = NULL;
+	for (i = 0; i < n && i < MAX_SCOPES; i++) {
+		cg_strlcpy(d->scopes[i], scopes[i], sizeof(d->scopes[i]));
+		sp[i] = d->scopes[i];
+	}
+	d->nscopes = i;
+	d->conn = remote_connect(d->c, &d->ro, sp, d->nscopes, NULL, 0);
+	return d->conn != NULL ? 0 : -1;
+}
+
 /* One RPC; the payload, or NULL with the message in `err'. */
 static json_t *
-rpc(struct cli *c, const char *method, json_t *params, char *err,
+rpc(struct dctx *d, const char *method, json_t *params, char *err,
     size_t errlen)
 {
 	struct ctl_error	 e;
 	json_t			*req, *ans, *p;
 
+	if (d->ro.url != NULL) {
+		if (d->conn == NULL) {
+			json_decref(params);
+			snprintf(err, errlen, "not connected");
+			return NULL;
+		}
+		return remote_call(d->conn, method, params != NULL ? params :
+		    json_object(), err, errlen);
+	}
 	req = json_pack("{s:s, s:s, s:o}", "cmd", "rpc", "method", method,
 	    "params", params != NULL ? params : json_object());
-	ans = ctl_call(c, req, &e);
+	ans = ctl_call(d->c, req, &e);
 	json_decref(req);
 	if (ans == NULL) {
 		snprintf(err, errlen, "%s", e.msg);
@@ -66,6 +127,59 @@ rpc(struct cli *c, const char *method, json_t *params, char *err,
 	if (p == NULL)
 		p = json_object();
 	return p;
+}
+
+/*
+ * The scopes to approve (or rotate to) `wanted' operator scopes with,
+ * as the reference CLI picks them (§9.2): operator.pairing plus the
+ * scopes themselves, or operator.admin when a non-operator role, admin
+ * or an unknown scope is involved.  Returns the count put in `out'.
+ */
+static int
+grant_scopes(const json_t *wanted, int other_role, const char **out)
+{
+	const json_t	*v;
+	const char	*s;
+	size_t		 i;
+	int		 n = 0, k;
+
+	if (other_role)
+		goto admin;
+	out[n++] = "operator.pairing";
+	json_array_foreach(wanted, i, v) {
+		if ((s = json_string_value(v)) == NULL ||
+		    scope_from_name(s, strlen(s)) < 0 ||
+		    strcmp(s, "operator.admin") == 0)
+			goto admin;
+		for (k = 0; k < n && strcmp(out[k], s) != 0; k++)
+			;
+		if (k == n) {
+			if (n == MAX_SCOPES)
+				goto admin;
+			out[n++] = s;
+		}
+	}
+	return n;
+admin:
+	out[0] = "operator.admin";
+	return 1;
+}
+
+/* Does a role list (or single role) name anything but operator? */
+static int
+other_role(const json_t *r)
+{
+	const json_t	*roles = json_object_get(r, "roles"), *v;
+	const char	*role = json_string_value(json_object_get(r, "role"));
+	size_t		 i;
+
+	if (role != NULL && strcmp(role, "operator") != 0)
+		return 1;
+	json_array_foreach(roles, i, v)
+		if (!json_is_string(v) || strcmp(json_string_value(v),
+		    "operator") != 0)
+			return 1;
+	return 0;
 }
 
 /* "operator.read, operator.write" from an array of strings. */
@@ -211,17 +325,41 @@ print_paired(const json_t *list)
 	free(cells);
 }
 
+/* Device-token callers that are not admin see only their own device. */
+static void
+self_scoped_note(struct dctx *d)
+{
+	const json_t	*auth;
+	const json_t	*v;
+	size_t		 i;
+
+	if (d->conn == NULL)
+		return;
+	auth = json_object_get(remote_hello(d->conn), "auth");
+	if (strcmp(js(auth, "method"), "device-token") != 0)
+		return;
+	json_array_foreach(json_object_get(auth, "scopes"), i, v)
+		if (strcmp(json_string_value(v) ? json_string_value(v) : "",
+		    "operator.admin") == 0)
+			return;
+	cli_warnx("note: authenticated by this CLI's device token without "
+	    "operator.admin, so the gateway shows and changes only this "
+	    "device (%.12s...)", remote_device_id(d->conn));
+}
+
 static int
-dev_list(struct cli *c)
+dev_list(struct dctx *d)
 {
 	json_t	*l;
 	char	 err[1024];
 
-	if ((l = rpc(c, "device.pair.list", NULL, err, sizeof(err))) == NULL) {
+	if (dev_connect(d, pairing_only, 1) == -1)
+		return EXIT_FAIL;
+	if ((l = rpc(d, "device.pair.list", NULL, err, sizeof(err))) == NULL) {
 		cli_warnx("%s", err);
 		return EXIT_FAIL;
 	}
-	if (c->json)
+	if (d->c->json)
 		out_json(l);
 	else if (json_array_size(json_object_get(l, "pending")) == 0 &&
 	    json_array_size(json_object_get(l, "paired")) == 0)
@@ -231,6 +369,7 @@ dev_list(struct cli *c)
 		printf("\n");
 		print_paired(l);
 	}
+	self_scoped_note(d);
 	json_decref(l);
 	return EXIT_OK;
 }
@@ -303,15 +442,57 @@ preview(json_t *list)
 	return EXIT_FAIL;
 }
 
+static json_t *
+decide_call(struct dctx *d, const char *verb, const char *rid, char *err,
+    size_t errlen)
+{
+	char	method[64];
+
+	snprintf(method, sizeof(method), "device.pair.%s", verb);
+	return rpc(d, method, json_pack("{s:s}", "requestId", rid), err,
+	    errlen);
+}
+
+/*
+ * approve over --url: a connection holding what the request asks for
+ * (the gateway checks that the approver holds it), and once more with
+ * operator.admin when that was not enough (§9.2).
+ */
+static json_t *
+remote_approve(struct dctx *d, const json_t *r, const char *rid, char *err,
+    size_t errlen)
+{
+	const char	*sc[MAX_SCOPES + 1];
+	json_t		*p;
+	int		 n;
+
+	n = grant_scopes(json_object_get(r, "scopes"), other_role(r), sc);
+	if (dev_connect(d, sc, n) == -1) {
+		snprintf(err, errlen, "connect failed");
+		return NULL;
+	}
+	p = decide_call(d, "approve", rid, err, errlen);
+	if (p != NULL || strstr(err, "device pairing approval denied") ==
+	    NULL || strcmp(sc[0], "operator.admin") == 0)
+		return p;
+	if (dev_connect(d, admin_only, 1) == -1) {
+		snprintf(err, errlen, "connect failed");
+		return NULL;
+	}
+	return decide_call(d, "approve", rid, err, errlen);
+}
+
 /* approve / reject: resolve the request id, call, print. */
 static int
-dev_decide(struct cli *c, const char *verb, const char *id)
+dev_decide(struct dctx *d, const char *verb, const char *id)
 {
 	json_t		*l, *r, *p;
-	char		 err[1024], rid[256], method[64];
+	char		 err[1024], rid[256];
 	int		 approve = strcmp(verb, "approve") == 0;
 
-	if ((l = rpc(c, "device.pair.list", NULL, err, sizeof(err))) == NULL) {
+	if (dev_connect(d, pairing_only, 1) == -1)
+		return EXIT_FAIL;
+	if ((l = rpc(d, "device.pair.list", NULL, err, sizeof(err))) == NULL) {
 		cli_warnx("%s", err);
 		return EXIT_FAIL;
 	}
@@ -330,21 +511,23 @@ dev_decide(struct cli *c, const char *verb, const char *id)
 		return EXIT_FAIL;
 	}
 	cg_strlcpy(rid, js(r, "requestId"), sizeof(rid));
+	if (approve && d->ro.url != NULL)
+		p = remote_approve(d, r, rid, err, sizeof(err));
+	else
+		p = decide_call(d, verb, rid, err, sizeof(err));
 	json_decref(l);
-	snprintf(method, sizeof(method), "device.pair.%s", verb);
-	if ((p = rpc(c, method, json_pack("{s:s}", "requestId", rid), err,
-	    sizeof(err))) == NULL) {
+	if (p == NULL) {
 		if (strstr(err, "unknown requestId") != NULL)
 			cli_warnx("No pending device request matches %s. Run "
 			    "`clawgate devices list` and retry with the current "
 			    "request ID (requests expire after 5 minutes and "
 			    "are replaced when the device retries with other "
 			    "roles or scopes).", id);
-		else
+		else if (strcmp(err, "connect failed") != 0)
 			cli_warnx("%s", err);
 		return EXIT_FAIL;
 	}
-	if (c->json)
+	if (d->c->json)
 		out_json(p);
 	else if (approve)
 		printf("Approved %s (%s)\n", js(json_object_get(p, "device"),
@@ -358,87 +541,156 @@ dev_decide(struct cli *c, const char *verb, const char *id)
 	return EXIT_OK;
 }
 
-/* A paired device id from a unique prefix. */
-static int
-paired_id(struct cli *c, const char *id, char *out, size_t len)
+/* A paired device from a unique id prefix (new reference), or NULL. */
+static json_t *
+paired_dev(struct dctx *d, const char *id)
 {
-	json_t	*l, *d;
+	json_t	*l, *dev;
 	char	 err[1024];
 
-	if ((l = rpc(c, "device.pair.list", NULL, err, sizeof(err))) == NULL) {
+	if ((l = rpc(d, "device.pair.list", NULL, err, sizeof(err))) == NULL) {
 		cli_warnx("%s", err);
-		return -1;
+		return NULL;
 	}
-	d = resolve(json_object_get(l, "paired"), "deviceId", id,
+	dev = resolve(json_object_get(l, "paired"), "deviceId", id,
 	    "paired device", err, sizeof(err));
-	if (d == NULL) {
+	if (dev == NULL)
 		cli_warnx("%s", err);
-		json_decref(l);
-		return -1;
-	}
-	cg_strlcpy(out, js(d, "deviceId"), len);
+	else
+		json_incref(dev);
 	json_decref(l);
-	return 0;
+	return dev;
 }
 
 static int
-dev_remove(struct cli *c, const char *id)
+dev_remove(struct dctx *d, const char *id)
 {
-	json_t	*p;
-	char	 dev[256], err[1024];
+	json_t	*p, *dev;
+	char	 did[256], err[1024];
 
-	if (paired_id(c, id, dev, sizeof(dev)) == -1)
+	if (dev_connect(d, pairing_only, 1) == -1 ||
+	    (dev = paired_dev(d, id)) == NULL)
 		return EXIT_FAIL;
-	if ((p = rpc(c, "device.pair.remove", json_pack("{s:s}", "deviceId",
-	    dev), err, sizeof(err))) == NULL) {
+	cg_strlcpy(did, js(dev, "deviceId"), sizeof(did));
+	json_decref(dev);
+	if ((p = rpc(d, "device.pair.remove", json_pack("{s:s}", "deviceId",
+	    did), err, sizeof(err))) == NULL) {
 		cli_warnx("%s", err);
 		return EXIT_FAIL;
 	}
-	if (c->json)
+	if (d->c->json)
 		out_json(p);
 	else
 		printf("Removed %s\n", js(p, "deviceId")[0] ? js(p, "deviceId") :
-		    dev);
+		    did);
 	json_decref(p);
 	return EXIT_OK;
 }
 
+/* The scopes of `dev''s token for `role' (borrowed), or NULL. */
+static json_t *
+token_scopes(const json_t *dev, const char *role)
+{
+	const json_t	*t;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(dev, "tokens"), i, t)
+		if (strcmp(js(t, "role"), role) == 0)
+			return json_object_get(t, "scopes");
+	return NULL;
+}
+
+/*
+ * rotate / revoke over --url: operator.pairing suffices for an operator
+ * token (rotation also needs the target scopes); other roles need
+ * operator.admin.
+ */
 static int
-dev_token(struct cli *c, int rotate, const char *id, const char *role,
+token_connect(struct dctx *d, int rotate, const json_t *dev, const char *role,
+    json_t *scopes)
+{
+	const char	*sc[MAX_SCOPES + 1];
+	int		 other = strcmp(role, "operator") != 0, n;
+
+	if (d->ro.url == NULL)
+		return 0;
+	if (!rotate)
+		return dev_connect(d, other ? admin_only : pairing_only, 1);
+	n = grant_scopes(scopes != NULL ? scopes : token_scopes(dev, role),
+	    other, sc);
+	return dev_connect(d, sc, n);
+}
+
+static int
+dev_token(struct dctx *d, int rotate, const char *id, const char *role,
     char **scopes, int nscopes)
 {
-	json_t	*params, *a, *p;
-	char	 dev[256], err[1024], sc[CELL];
+	json_t	*params, *a = NULL, *p, *dev;
+	char	 did[256], err[1024], sc[CELL];
 	int	 i;
 
-	if (paired_id(c, id, dev, sizeof(dev)) == -1)
+	if (dev_connect(d, pairing_only, 1) == -1 ||
+	    (dev = paired_dev(d, id)) == NULL)
 		return EXIT_FAIL;
-	params = json_pack("{s:s, s:s}", "deviceId", dev, "role", role);
+	cg_strlcpy(did, js(dev, "deviceId"), sizeof(did));
 	if (rotate && nscopes > 0) {
 		a = json_array();
 		for (i = 0; i < nscopes; i++)
 			json_array_append_new(a, json_string(scopes[i]));
-		json_object_set_new(params, "scopes", a);
 	}
-	if ((p = rpc(c, rotate ? "device.token.rotate" : "device.token.revoke",
+	if (token_connect(d, rotate, dev, role, a) == -1) {
+		json_decref(a);
+		json_decref(dev);
+		return EXIT_FAIL;
+	}
+	json_decref(dev);
+	params = json_pack("{s:s, s:s}", "deviceId", did, "role", role);
+	if (a != NULL)
+		json_object_set_new(params, "scopes", a);
+	if ((p = rpc(d, rotate ? "device.token.rotate" : "device.token.revoke",
 	    params, err, sizeof(err))) == NULL) {
 		cli_warnx("%s", err);
 		return EXIT_FAIL;
 	}
 	/* A token in the answer is never printed: it is the device's. */
 	json_object_del(p, "token");
-	if (c->json)
+	if (d->c->json)
 		out_json(p);
 	else if (rotate) {
 		join(json_object_get(p, "scopes"), sc, sizeof(sc));
 		printf("Rotated the %s token of %s (scopes: %s); its sessions "
 		    "with that role were closed and it gets the new token when "
-		    "it reconnects.\n", role, dev, sc);
+		    "it reconnects.\n", role, did, sc);
 	} else
 		printf("Revoked the %s token of %s; its sessions with that role "
-		    "were closed.\n", role, dev);
+		    "were closed.\n", role, did);
 	json_decref(p);
 	return EXIT_OK;
+}
+
+static int
+dev_run(struct dctx *d, const char *sub, int nargs, char **argv,
+    const char *device, const char *role, char **scopes, int nscopes)
+{
+	if (strcmp(sub, "list") == 0 && nargs == 0)
+		return dev_list(d);
+	if ((strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0) &&
+	    nargs <= 1)
+		return dev_decide(d, sub, nargs ? argv[0] : NULL);
+	if (strcmp(sub, "remove") == 0 && nargs == 1)
+		return dev_remove(d, argv[0]);
+	if ((strcmp(sub, "rotate") == 0 || strcmp(sub, "revoke") == 0) &&
+	    nargs == 0) {
+		if (device == NULL || role == NULL)
+			return cli_usage(help_devices, "%s needs --device ID "
+			    "and --role ROLE", sub);
+		if (sub[2] == 'v' && nscopes > 0)
+			return cli_usage(help_devices, "revoke takes no "
+			    "--scope");
+		return dev_token(d, sub[2] == 't', device, role, scopes,
+		    nscopes);
+	}
+	return cli_usage(help_devices, "bad use of devices %s", sub);
 }
 
 int
@@ -447,12 +699,14 @@ cmd_devices(struct cli *c, int argc, char *argv[])
 	enum { O_DEVICE = OPT_FIRST_LOCAL, O_ROLE, O_SCOPE };
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
+		REMOTE_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "scope", required_argument, NULL, O_SCOPE },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct dctx	 d;
 	const char	*sub, *device = NULL, *role = NULL;
 	char		*scopes[MAX_SCOPES];
 	int		 ch, r, nscopes = 0, nargs;
@@ -464,12 +718,20 @@ cmd_devices(struct cli *c, int argc, char *argv[])
 		fputs(help_devices, stdout);
 		return EXIT_OK;
 	}
+	memset(&d, 0, sizeof(d));
+	d.c = c;
 	argc--;
 	argv++;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
 		if ((r = cli_common_opt(c, ch, optarg)) == 1)
 			continue;
+		if (r == -1)
+			return cli_usage(help_devices, "bad option value");
+		if ((r = remote_opt(&d.ro, ch, optarg)) == 1)
+			continue;
+		if (r == -1)
+			return EXIT_USAGE;
 		switch (ch) {
 		case OPT_JSON: c->json = 1; break;
 		case O_DEVICE: device = optarg; break;
@@ -487,25 +749,11 @@ cmd_devices(struct cli *c, int argc, char *argv[])
 			return cli_usage(help_devices, NULL);
 		}
 	}
+	if (remote_check(&d.ro) == -1)
+		return EXIT_USAGE;
 	nargs = argc - optind;
 	argv += optind;
-	if (strcmp(sub, "list") == 0 && nargs == 0)
-		return dev_list(c);
-	if ((strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0) &&
-	    nargs <= 1)
-		return dev_decide(c, sub, nargs ? argv[0] : NULL);
-	if (strcmp(sub, "remove") == 0 && nargs == 1)
-		return dev_remove(c, argv[0]);
-	if ((strcmp(sub, "rotate") == 0 || strcmp(sub, "revoke") == 0) &&
-	    nargs == 0) {
-		if (device == NULL || role == NULL)
-			return cli_usage(help_devices, "%s needs --device ID "
-			    "and --role ROLE", sub);
-		if (sub[2] == 'v' && nscopes > 0)
-			return cli_usage(help_devices, "revoke takes no "
-			    "--scope");
-		return dev_token(c, sub[2] == 't', device, role, scopes,
-		    nscopes);
-	}
-	return cli_usage(help_devices, "bad use of devices %s", sub);
+	r = dev_run(&d, sub, nargs, argv, device, role, scopes, nscopes);
+	remote_close(d.conn);
+	return r;
 }

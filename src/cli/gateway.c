@@ -2,7 +2,9 @@
  * gateway.c: `clawgate gateway status|stop|restart|reload', all through
  * the control socket.  Status prints the configured and the actual
  * listeners side by side and fails when they differ: a daemon that
- * kept an old bind after a config change is caught here.
+ * kept an old bind after a config change is caught here.  `status
+ * --url' asks a gateway over its WebSocket instead (connect, `status',
+ * `health'), as any operator client can.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "remote.h"
 #include "util.h"
 
 #define STOP_WAIT_MS	30000
@@ -37,7 +40,12 @@ static const char help_gateway[] =
 "         arguments, environment and user it ran with; under systemd\n"
 "         (a clawgate*.service unit) `systemctl restart UNIT' instead\n"
 "reload   re-read the configuration; on an error the old one stays\n"
-"         active and the exact error is shown (exit 1)\n";
+"         active and the exact error is shown (exit 1)\n"
+"\n"
+"status --url ws://HOST:PORT: connect as an operator (operator.read),\n"
+"call `status' and `health' (exit 1 when either fails).\n"
+"\n"
+REMOTE_HELP;
 
 json_t *
 gateway_status(struct cli *c, struct ctl_error *e)
@@ -174,11 +182,13 @@ print_status(const json_t *s)
 }
 
 static int
-parse_opts(struct cli *c, int argc, char *argv[], int *wait_ms)
+parse_opts(struct cli *c, int argc, char *argv[], int *wait_ms,
+    struct remote_opts *ro)
 {
 	enum { O_WAIT = OPT_FIRST_LOCAL };
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
+		REMOTE_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ NULL, 0, NULL, 0 }
@@ -192,6 +202,10 @@ parse_opts(struct cli *c, int argc, char *argv[], int *wait_ms)
 			continue;
 		if (r == -1)
 			return cli_usage(help_gateway, "bad option value");
+		if ((r = remote_opt(ro, ch, optarg)) == 1)
+			continue;
+		if (r == -1)
+			return EXIT_USAGE;
 		switch (ch) {
 		case OPT_JSON:
 			c->json = 1;
@@ -213,7 +227,7 @@ parse_opts(struct cli *c, int argc, char *argv[], int *wait_ms)
 	if (optind != argc)
 		return cli_usage(help_gateway, "unexpected argument \"%s\"",
 		    argv[optind]);
-	return 0;
+	return remote_check(ro) == -1 ? EXIT_USAGE : 0;
 }
 
 static int
@@ -244,6 +258,125 @@ gw_status(struct cli *c)
 		rc = print_status(s);
 	json_decref(s);
 	return rc;
+}
+
+/* What the granted scopes allow, in the reference's words (§9.5). */
+static const char *
+capability(const json_t *scopes)
+{
+	const json_t	*v;
+	size_t		 i;
+	int		 r = 0, w = 0, a = 0;
+	const char	*s;
+
+	json_array_foreach(scopes, i, v) {
+		s = json_string_value(v) != NULL ? json_string_value(v) : "";
+		a |= strcmp(s, "operator.admin") == 0;
+		w |= strcmp(s, "operator.write") == 0;
+		r |= strcmp(s, "operator.read") == 0;
+	}
+	return a ? "admin-capable" : w ? "write-capable" : r ? "read-only" :
+	    "connected-no-operator-scope";
+}
+
+static void
+print_remote(struct remote *r, const json_t *st, const char *serr,
+    const json_t *he, const char *herr)
+{
+	const json_t	*h = remote_hello(r);
+	const json_t	*srv = json_object_get(h, "server");
+	const json_t	*auth = json_object_get(h, "auth");
+	const json_t	*sc = json_object_get(auth, "scopes"), *v, *cn;
+	char		 up[32];
+	size_t		 i;
+
+	printf("Gateway:    %s is reachable (%s)\n", remote_url(r),
+	    remote_endpoints(r));
+	printf("Server:     version %s, protocol %lld, connection %s\n",
+	    jstr(srv, "version")[0] ? jstr(srv, "version") : "?",
+	    jint(h, "protocol"), jstr(srv, "connId")[0] ?
+	    jstr(srv, "connId") : "-");
+	printf("Auth:       %s; role %s; scopes ", jstr(auth, "method")[0] ?
+	    jstr(auth, "method") : "?", jstr(auth, "role"));
+	json_array_foreach(sc, i, v)
+		printf("%s%s", i ? ", " : "", json_string_value(v) ?
+		    json_string_value(v) : "?");
+	printf("%s (%s)\n", json_array_size(sc) ? "" : "-", capability(sc));
+	printf("Credential: %s\n", remote_cred_source(r));
+	printf("Device:     %s (this CLI's identity)\n", remote_device_id(r));
+	if (he != NULL)
+		printf("Health:     OK%s", json_is_integer(json_object_get(he,
+		    "durationMs")) ? "" : "\n");
+	else
+		printf("Health:     FAILED: %s\n", herr);
+	if (he != NULL && json_is_integer(json_object_get(he, "durationMs")))
+		printf(" (%lld ms)\n", jint(he, "durationMs"));
+	if (st == NULL) {
+		printf("Status:     FAILED: %s\n", serr);
+		return;
+	}
+	printf("Status:     %s", jstr(st, "runtimeVersion")[0] ?
+	    jstr(st, "runtimeVersion") : "ok");
+	if (json_is_integer(json_object_get(st, "uptimeMs"))) {
+		out_duration(up, sizeof(up), jint(st, "uptimeMs"));
+		printf(", up %s", up);
+	}
+	cn = json_object_get(st, "connections");
+	if (json_is_object(cn))
+		printf(", %lld connection%s (%lld authenticated) on the worker "
+		    "that answered", jint(cn, "open"), jint(cn, "open") == 1 ?
+		    "" : "s", jint(cn, "authenticated"));
+	printf("\n");
+}
+
+/* Strip what must not be printed from hello-ok (no secret is in it). */
+static json_t *
+hello_view(const json_t *h)
+{
+	return json_pack("{s:O?, s:O?, s:O?, s:O?}", "protocol",
+	    json_object_get(h, "protocol"), "server", json_object_get(h,
+	    "server"), "auth", json_object_get(h, "auth"), "policy",
+	    json_object_get(h, "policy"));
+}
+
+/* `gateway status --url': connect, status, health (§9.4, §9.5). */
+static int
+gw_status_remote(struct cli *c, const struct remote_opts *ro)
+{
+	static const char *const read_scope[] = { "operator.read" };
+	struct remote	*r;
+	json_t		*st, *he, *o;
+	char		 err[1024], serr[1024] = "", herr[1024] = "";
+	int		 ok;
+
+	if ((r = remote_connect(c, ro, read_scope, 1, err,
+	    sizeof(err))) == NULL) {
+		if (c->json) {
+			o = json_pack("{s:b, s:s, s:s}", "ok", 0, "url",
+			    ro->url, "error", err);
+			out_json(o);
+			json_decref(o);
+		}
+		return EXIT_FAIL;
+	}
+	st = remote_call(r, "status", NULL, serr, sizeof(serr));
+	he = remote_call(r, "health", NULL, herr, sizeof(herr));
+	ok = st != NULL && he != NULL;
+	if (c->json) {
+		o = json_pack("{s:b, s:s, s:s, s:o, s:o, s:o}", "ok", ok, "url",
+		    remote_url(r), "connection", remote_endpoints(r), "hello",
+		    hello_view(remote_hello(r)), "status", st != NULL ?
+		    json_incref(st) : json_pack("{s:s}", "error", serr),
+		    "health", he != NULL ? json_incref(he) :
+		    json_pack("{s:s}", "error", herr));
+		out_json(o);
+		json_decref(o);
+	} else
+		print_remote(r, st, serr, he, herr);
+	json_decref(st);
+	json_decref(he);
+	remote_close(r);
+	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
 /* Is `pid' gone (or a zombie nobody reaped yet)? */
@@ -613,8 +746,9 @@ gw_reload(struct cli *c)
 int
 cmd_gateway(struct cli *c, int argc, char *argv[])
 {
-	const char	*sub;
-	int		 wait_ms = STOP_WAIT_MS, r;
+	struct remote_opts	 ro;
+	const char		*sub;
+	int			 wait_ms = STOP_WAIT_MS, r;
 
 	if (argc < 2)
 		return cli_usage(help_gateway, "gateway needs a subcommand");
@@ -624,8 +758,18 @@ cmd_gateway(struct cli *c, int argc, char *argv[])
 		return EXIT_OK;
 	}
 	optind = 0;
-	if ((r = parse_opts(c, argc - 1, argv + 1, &wait_ms)) != 0)
+	memset(&ro, 0, sizeof(ro));
+	if ((r = parse_opts(c, argc - 1, argv + 1, &wait_ms, &ro)) != 0)
 		return r == -1 ? EXIT_OK : r;
+	if (ro.url != NULL && strcmp(sub, "status") == 0)
+		return gw_status_remote(c, &ro);
+	if (ro.url != NULL) {
+		cli_warnx("gateway %s does not work with --url: the OpenClaw "
+		    "protocol has no such request. Run it on the gateway host "
+		    "(e.g. over ssh), where the control socket needs no "
+		    "secret", sub);
+		return EXIT_USAGE;
+	}
 	if (strcmp(sub, "status") == 0)
 		return gw_status(c);
 	if (strcmp(sub, "stop") == 0)

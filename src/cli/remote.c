@@ -23,6 +23,8 @@
 #include <limits.h>
 #include <pwd.h>
 #include <sodium.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -633,6 +635,7 @@ env_secret(const char *kind, char **out, char *src, size_t srclen, char *err,
 {
 	char		 a[64], b[64], fa[17], fb[17];
 	const char	*va, *vb;
+	size_t		 n;
 
 	snprintf(a, sizeof(a), "CLAWGATE_GATEWAY_%s", kind);
 	snprintf(b, sizeof(b), "OPENCLAW_GATEWAY_%s", kind);
@@ -657,7 +660,8 @@ env_secret(const char *kind, char **out, char *src, size_t srclen, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(src, srclen, "%s$%s", src[0] ? " and " : "",
+	n = strlen(src);
+	snprintf(src + n, srclen - n, "%s$%s", n ? " and " : "",
 	    va != NULL ? a : b);
 	return 0;
 }
@@ -931,11 +935,12 @@ connect_frame(struct remote *r, const char *id, char *err, size_t errlen)
 	uuid_v4(iid);
 	display_name(dn, sizeof(dn));
 	params = json_pack("{s:i, s:i, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
-	    " s:[], s:s, s:O, s:o, s:o}", "minProtocol", CG_PROTOCOL,
+	    " s:[], s:s, s:o, s:o, s:o}", "minProtocol", CG_PROTOCOL,
 	    "maxProtocol", CG_PROTOCOL, "client", "id", CLIENT_ID,
 	    "displayName", dn, "version", CG_VERSION, "platform", PLATFORM,
 	    "deviceFamily", DEVICE_FAMILY, "mode", CLIENT_MODE, "instanceId",
-	    iid, "caps", "role", "operator", "scopes", r->scopes, "auth", auth,
+	    iid, "caps", "role", "operator", "scopes", json_deep_copy(r->scopes),
+	    "auth", auth,
 	    "device", dev);
 	if (params == NULL) {
 		if (dev != NULL)
@@ -1171,6 +1176,15 @@ explain(struct remote *r, const json_t *error, const char *closed)
 
 /* ---- connect -------------------------------------------------------------------- */
 
+/* A copy of o.scopes when it is an array, else []. */
+static json_t *
+scope_copy(const json_t *o)
+{
+	json_t	*a = json_object_get(o, "scopes");
+
+	return json_is_array(a) ? json_deep_copy(a) : json_array();
+}
+
 static int
 keep_device_token(struct remote *r, json_t *auth)
 {
@@ -1188,9 +1202,8 @@ keep_device_token(struct remote *r, json_t *auth)
 	json_decref(old);
 	if (same)
 		return 0;
-	e = json_pack("{s:s, s:s, s:s, s:O, s:I, s:I}", "deviceId", r->id.id,
-	    "role", "operator", "token", t, "scopes", json_object_get(auth,
-	    "scopes") ? json_object_get(auth, "scopes") : json_array(),
+	e = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "deviceId", r->id.id,
+	    "role", "operator", "token", t, "scopes", scope_copy(auth),
 	    "issuedAtMs", json_integer_value(json_object_get(auth,
 	    "issuedAtMs")), "savedAtMs", (json_int_t)now_ms());
 	if (e == NULL || store_put(&r->id, r->url.canon, e) != 0) {
@@ -1359,10 +1372,9 @@ self_change(struct remote *r, const char *method, const char *dev,
 		return;
 	if (strcmp(method, "device.token.rotate") == 0 &&
 	    safe_id(t, AUTH_MAX_SECRET)) {
-		e = json_pack("{s:s, s:s, s:s, s:O, s:I, s:I}", "deviceId",
+		e = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "deviceId",
 		    r->id.id, "role", "operator", "token", t, "scopes",
-		    json_object_get(payload, "scopes") ? json_object_get(
-		    payload, "scopes") : json_array(), "issuedAtMs",
+		    scope_copy(payload), "issuedAtMs",
 		    json_integer_value(json_object_get(payload,
 		    "rotatedAtMs")), "savedAtMs", (json_int_t)now_ms());
 		if (e != NULL && store_put(&r->id, r->url.canon, e) == 0)
