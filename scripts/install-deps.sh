@@ -7,7 +7,7 @@ PKGS="build-essential autoconf automake pkg-config
 libev-dev libwebsockets-dev libwebsockets-evlib-ev libsodium-dev
 libseccomp-dev libjansson-dev check
 jq curl ca-certificates tmux valgrind procps iproute2 man-db
-systemd strace"
+systemd strace clang-14 libclang-rt-14-dev"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (apt-get needs it)" >&2

@@ -40,6 +40,16 @@ run_suite asan --enable-sanitizers
 # valgrind cannot run under the seccomp filters: a sandbox-free build
 # runs the daemon's main paths under it.
 run_suite_only valgrind tests/t_valgrind.sh --with-sandbox=none
+# A short libFuzzer run of every harness (make fuzz-long runs for hours).
+echo "=== fuzz build ==="
+if CC=clang-14 "$top/scripts/build.sh" fuzz --enable-fuzzing; then
+	( cd build/fuzz && make -s fuzz-short FUZZ_SECONDS=10 ) && fuzz_ok=1 ||
+	    { status=1; fuzz_ok=0; }
+else
+	echo "FAIL: fuzz build" >&2
+	status=1
+	fuzz_ok=0
+fi
 
 pass=0; fail=0
 for log in build/plain/test-suite.log build/asan/test-suite.log \
@@ -49,6 +59,8 @@ for log in build/plain/test-suite.log build/asan/test-suite.log \
 	e=$(sed -n 's/^# ERROR: *//p' "$log"); x=$(sed -n 's/^# XPASS: *//p' "$log")
 	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0} + ${e:-0} + ${x:-0}))
 done
+# The fuzz run counts as one test: every harness ran clean, or not.
+if [ "${fuzz_ok:-0}" = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 [ "$fail" -eq 0 ] || status=1
 echo "$pass passed, $fail failed"
 exit $status

@@ -205,7 +205,7 @@ join(const json_t *a, const char *sep, char *buf, size_t len)
 		cg_strlcpy(buf, "-", len);
 }
 
-/* A device token or request id as a gateway may send one. */
+/* A request id as the reference echoes one: [A-Za-z0-9][A-Za-z0-9._:-]*. */
 static int
 safe_id(const char *s, size_t max)
 {
@@ -215,7 +215,22 @@ safe_id(const char *s, size_t max)
 	    !isalnum((unsigned char)s[0]))
 		return 0;
 	for (i = 0; s[i] != '\0'; i++)
-		if (!isalnum((unsigned char)s[i]) && strchr("._:-~", s[i]) ==
+		if (!isalnum((unsigned char)s[i]) && strchr("._:-", s[i]) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+/* A device token: base64url (or at least URL- and shell-safe) text. */
+static int
+token_ok(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > AUTH_MAX_SECRET)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("-_.~", s[i]) ==
 		    NULL)
 			return 0;
 	return 1;
@@ -565,7 +580,7 @@ store_get(const struct ident *id, const char *url)
 	}
 	e = json_object_get(json_object_get(all, "tokens"), url);
 	if (e != NULL && strcmp(js(e, "deviceId"), id->id) == 0 &&
-	    safe_id(js(e, "token"), AUTH_MAX_SECRET))
+	    token_ok(js(e, "token")))
 		e = json_deep_copy(e);
 	else
 		e = NULL;
@@ -709,22 +724,58 @@ cred_load(struct remote *r, const struct remote_opts *o, char *err,
 		if (src[0] != '\0')
 			snprintf(cr->source, sizeof(cr->source), "%s", src);
 	}
-	if (cr->token != NULL || cr->password != NULL) {
+	if (cr->token != NULL || cr->password != NULL)
 		secret_fp(cr->token != NULL ? cr->token : cr->password, cr->fp);
+	if ((e = store_get(&r->id, r->url.canon)) == NULL)
 		return 0;
-	}
-	if ((e = store_get(&r->id, r->url.canon)) != NULL) {
+	/* A copy: `e' is wiped below. */
+	cr->stored_scopes = json_deep_copy(json_object_get(e, "scopes"));
+	if (cr->token == NULL && cr->password == NULL) {
 		if ((cr->device_token = strdup(js(e, "token"))) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			json_wipe(e);
 			json_decref(e);
 			return -1;
 		}
-		cr->stored_scopes = json_incref(json_object_get(e, "scopes"));
 		snprintf(cr->source, sizeof(cr->source), "this CLI's device "
 		    "token for %s (from %s)", r->url.canon, r->id.store);
-		json_wipe(e);
-		json_decref(e);
+	}
+	json_wipe(e);
+	json_decref(e);
+	return 0;
+}
+
+/*
+ * The scopes to ask for: what the command needs and, when a secret is
+ * sent (the gateway then issues a token for exactly these), also what
+ * the stored device token held, so that the new token still serves the
+ * commands that worked before.  With the device token alone, only what
+ * is needed: a token never widens.
+ */
+static int
+want_scopes(struct remote *r, const char *const *scopes, int n)
+{
+	const json_t	*v;
+	json_t		*s;
+	size_t		 i, k;
+	int		 j, have;
+
+	if ((r->scopes = json_array()) == NULL)
+		return -1;
+	for (j = 0; j < n; j++)
+		json_array_append_new(r->scopes, json_string(scopes[j]));
+	if (r->cred.device_token != NULL)
+		return 0;
+	json_array_foreach(r->cred.stored_scopes, i, v) {
+		if (!safe_id(json_string_value(v), 64) ||
+		    strncmp(json_string_value(v), "operator.", 9) != 0 ||
+		    json_array_size(r->scopes) >= 16)
+			continue;
+		have = 0;
+		json_array_foreach(r->scopes, k, s)
+			have |= json_equal(s, v);
+		if (!have)
+			json_array_append(r->scopes, (json_t *)v);
 	}
 	return 0;
 }
@@ -1192,12 +1243,11 @@ keep_device_token(struct remote *r, json_t *auth)
 	const char	*t = json_string_value(tok);
 	int		 same;
 
-	if (!safe_id(t, AUTH_MAX_SECRET))
+	if (!token_ok(t))
 		return 0;
+	/* A reused token keeps its scopes; only a new one is saved. */
 	old = store_get(&r->id, r->url.canon);
-	same = old != NULL && strcmp(js(old, "token"), t) == 0 &&
-	    json_equal(json_object_get(old, "scopes"),
-	    json_object_get(auth, "scopes"));
+	same = old != NULL && strcmp(js(old, "token"), t) == 0;
 	json_wipe(old);
 	json_decref(old);
 	if (same)
@@ -1296,7 +1346,6 @@ remote_connect(struct cli *c, const struct remote_opts *o,
 {
 	struct remote	*r;
 	char		 err[1024];
-	int		 i;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		cli_warnx("out of memory");
@@ -1304,14 +1353,14 @@ remote_connect(struct cli *c, const struct remote_opts *o,
 	}
 	r->c = c;
 	err[0] = '\0';
-	if ((r->scopes = json_array()) == NULL)
-		goto fail;
-	for (i = 0; i < nscopes; i++)
-		json_array_append_new(r->scopes, json_string(scopes[i]));
 	if (wsc_parse_url(o->url, &r->url, err, sizeof(err)) == -1 ||
 	    ident_load(&r->id, err, sizeof(err)) == -1 ||
 	    cred_load(r, o, err, sizeof(err)) == -1) {
 		cli_warnx("%s", err);
+		goto fail;
+	}
+	if (want_scopes(r, scopes, nscopes) == -1) {
+		cli_warnx("out of memory");
 		goto fail;
 	}
 	if (r->id.created)
@@ -1370,8 +1419,7 @@ self_change(struct remote *r, const char *method, const char *dev,
 	if (strcmp(dev, r->id.id) != 0 || (role != NULL &&
 	    strcmp(role, "operator") != 0))
 		return;
-	if (strcmp(method, "device.token.rotate") == 0 &&
-	    safe_id(t, AUTH_MAX_SECRET)) {
+	if (strcmp(method, "device.token.rotate") == 0 && token_ok(t)) {
 		e = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "deviceId",
 		    r->id.id, "role", "operator", "token", t, "scopes",
 		    scope_copy(payload), "issuedAtMs",
