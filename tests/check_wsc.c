@@ -285,6 +285,11 @@ START_TEST(test_sha1)
 		  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
 		{ "The quick brown fox jumps over the lazy dog",
 		  "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12" },
+		/* the padding boundaries: 55 bytes fit one block, 64 not */
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "c1c8bbdc22796e28c0e15163d20899b65621d65a" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaa", "0098ba824b5c16427bd7a1122a5a442a25ec644d" },
 	};
 	unsigned char	 d[20];
 	char		 h[41], b[64], *mil;

@@ -138,6 +138,12 @@ cfg_write(const char *path, const char *text, size_t len, char *err,
 	cg_strlcpy(dir, dirname(dir), sizeof(dir));
 	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir,
 	    strrchr(real, '/') ? strrchr(real, '/') + 1 : real);
+	/* First write after the quick start: /etc/clawgate may not exist. */
+	if (!have && mkdir_p(dir, 0755) == -1) {
+		snprintf(err, errlen, "cannot create %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
 	if ((fd = mkstemp(tmp)) == -1) {
 		snprintf(err, errlen, "cannot create a temporary file in %s: "
 		    "%s", dir, strerror(errno));

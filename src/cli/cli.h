@@ -127,6 +127,8 @@ struct cfg_change {
 	const char	*path;
 	json_t		*value;		/* NULL: unset */
 };
+#define CFG_QUIET	0x01	/* cfg_apply: no warnings */
+#define CFG_DRY_RUN	0x02	/* cfg_apply: validate, write nothing */
 int	 cfg_apply(struct cli *, const struct cfg_change *, int n, int quiet,
 	    char *err, size_t errlen);
 

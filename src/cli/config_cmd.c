@@ -210,10 +210,12 @@ cfg_apply(struct cli *c, const struct cfg_change *ch, int n, int quiet,
 			    "file is unchanged.", c->config_path, e.msg);
 		goto out;
 	}
-	for (i = 0; !quiet && i < cfg.nwarnings; i++)
+	for (i = 0; !(quiet & CFG_QUIET) && i < cfg.nwarnings; i++)
 		cli_warnx("warning: %s", cfg.warnings[i]);
 	config_free(&cfg);
-	if (lockfd != -1 && ed.len == len && memcmp(ed.text, text, len) == 0)
+	if (quiet & CFG_DRY_RUN)
+		rc = 0;		/* validated whole; nothing written */
+	else if (lockfd != -1 && ed.len == len && memcmp(ed.text, text, len) == 0)
 		rc = absent > 0 ? 1 : 0;	/* nothing changed */
 	else if (cfg_write(c->config_path, ed.text, ed.len, es,
 	    sizeof(es)) == -1)
@@ -444,13 +446,13 @@ config_batch(struct cli *c, const char *file, int dry)
 		ch[n].path = p;
 		ch[n++].value = v;
 	}
-	if (dry) {
-		printf("Dry run: %d change%s would be validated and written; "
-		    "nothing written.\n", n, n == 1 ? "" : "s");
+	rc = cfg_apply(c, ch, n, dry ? CFG_DRY_RUN : 0, err, sizeof(err));
+	if (dry && rc != -1) {
+		printf("Dry run: the %d change%s validate%s; nothing written.\n",
+		    n, n == 1 ? "" : "s", n == 1 ? "s" : "");
 		json_decref(a);
 		return EXIT_OK;
 	}
-	rc = cfg_apply(c, ch, n, 0, err, sizeof(err));
 	if (rc == -1)
 		cli_warnx("%s", err);
 	else
@@ -537,9 +539,14 @@ config_set(struct cli *c, int argc, char *argv[])
 	chg.path = path;
 	chg.value = v;
 	if (dry) {
-		printf("Dry run: %s would be set and the file validated; "
-		    "nothing written.\n", path);
+		r = cfg_apply(c, &chg, 1, CFG_DRY_RUN, err, sizeof(err));
 		value_free(v);
+		if (r == -1) {
+			cli_warnx("%s", err);
+			return EXIT_FAIL;
+		}
+		printf("Dry run: setting %s validates; nothing written.\n",
+		    path);
 		return EXIT_OK;
 	}
 	r = cfg_apply(c, &chg, 1, 0, err, sizeof(err));

@@ -60,8 +60,10 @@ check_daemon(struct doctor *d)
 		    "(pid %lld) listens on %s, but its config file asks for %s",
 		    (long long)json_integer_value(json_object_get(d->st, "pid")),
 		    b, a);
-		snprintf(f->fix, sizeof(f->fix), "`clawgate gateway restart` "
-		    "(bind and port changes need a restart)");
+		snprintf(f->fix, sizeof(f->fix), "`clawgate gateway reload` "
+		    "(it binds the new listeners before closing the old ones; "
+		    "`clawgate config validate` first if the file may be "
+		    "broken)");
 	}
 	ad = json_object_get(d->st, "authd");
 	if (!json_is_true(json_object_get(ad, "ready"))) {
@@ -262,7 +264,7 @@ check_exposure(struct doctor *d)
 		snprintf(f->fix, sizeof(f->fix), "`clawgate config unset "
 		    "gateway.auth.mode` (token auth; clawgated generates the "
 		    "token) or `clawgate config set gateway.bind loopback`, "
-		    "then `clawgate gateway restart`");
+		    "then `clawgate gateway reload`");
 	}
 	if (wild) {
 		f = doctor_add(d, net ? SEV_CRIT : SEV_WARN, "wildcard-origin");

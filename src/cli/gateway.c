@@ -155,7 +155,7 @@ print_status(const json_t *s)
 		printf("            MISMATCH: the daemon does not listen where "
 		    "the config file says.\n            %s\n",
 		    json_is_array(json_object_get(l, "configured")) ?
-		    "bind and port changes need `clawgate gateway restart`" :
+		    "apply the file with `clawgate gateway reload` (it rebinds)" :
 		    "`clawgate config validate` shows the error");
 	json_array_foreach(ws, i, w) {
 		ready += json_is_true(json_object_get(w, "ready"));
@@ -565,8 +565,10 @@ capture(long pid, const char *config_path, struct relaunch *r)
 	    (r->envp = proc_vector(pid, "environ", &r->envbuf)) == NULL ||
 	    proc_ids(pid, &r->uid, &r->gid) == -1)
 		return -1;
+	/* Detached, and never the token on an output nobody watches. */
 	for (i = j = 1; r->argv[i] != NULL; i++)
-		if (strcmp(r->argv[i], "-d") != 0)
+		if (strcmp(r->argv[i], "-d") != 0 &&
+		    strcmp(r->argv[i], "--show-token") != 0)
 			r->argv[j++] = r->argv[i];
 	r->argv[j] = NULL;
 	r->argv[0] = r->exe;

@@ -1018,6 +1018,14 @@ k_auth_user(struct ctx *x, const char *path, json_t *v)
 	return get_user(x, path, v, x->c->auth_user, sizeof(x->c->auth_user));
 }
 
+/* A group name: same rules as a user name. */
+static int
+k_control_group(struct ctx *x, const char *path, json_t *v)
+{
+	return get_user(x, path, v, x->c->control_group,
+	    sizeof(x->c->control_group));
+}
+
 static int
 get_abspath(struct ctx *x, const char *path, json_t *v, char *dst)
 {
@@ -1069,6 +1077,7 @@ static const struct keydef clawgate_keys[] = {
 	{ "runDir", k_run_dir, NULL, 0 },
 	{ "chrootDir", k_chroot_dir, NULL, 0 },
 	{ "logFile", k_log_file, NULL, 0 },
+	{ "controlGroup", k_control_group, NULL, 0 },
 	{ NULL, NULL, NULL, 0 }
 };
 

@@ -66,6 +66,7 @@ struct cg_config {
 	char		run_dir[PATH_MAX];
 	char		chroot_dir[PATH_MAX];	/* empty dir, "/var/empty" */
 	char		log_file[PATH_MAX];	/* "" = stderr/syslog */
+	char		control_group[64];	/* may use the control socket */
 
 	/*
 	 * Non-fatal findings of the last load, "file:line:col: text", for

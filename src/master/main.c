@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -139,6 +140,7 @@ load_config(struct master *m, const char *path, int explicit_path,
     struct cg_config_error *err)
 {
 	config_defaults(&m->cfg);
+	cg_strlcpy(m->config_default, path, sizeof(m->config_default));
 	if (!explicit_path && access(path, F_OK) == -1 && errno == ENOENT) {
 		m->config_path[0] = '\0';
 		return 0;	/* no file: the safe built-in defaults */
@@ -339,6 +341,11 @@ master_reload(struct master *m, char *errbuf, size_t errlen)
 
 	memset(&cand, 0, sizeof(cand));
 	memset(&err, 0, sizeof(err));
+	/* Started on the defaults: a file written since then is read now. */
+	if (m->config_path[0] == '\0' && m->config_default[0] != '\0' &&
+	    access(m->config_default, F_OK) == 0)
+		cg_strlcpy(m->config_path, m->config_default,
+		    sizeof(m->config_path));
 	if (load_config(&cand, m->config_path[0] ? m->config_path : "",
 	    m->config_path[0] != '\0', &err) == -1 ||
 	    config_check(&cand.cfg, &err) == -1) {
@@ -653,6 +660,15 @@ main(int argc, char *argv[])
 	watch_signal(m, &m->sigint, SIGINT);
 	watch_signal(m, &m->sighup, SIGHUP);
 	m->control_gid = (gid_t)-1;
+	if (m->cfg.control_group[0] != '\0') {
+		struct group *gr = getgrnam(m->cfg.control_group);
+
+		if (gr == NULL)
+			fatalx("clawgate.controlGroup \"%s\" does not exist: create "
+			    "it (`groupadd %s`) or remove the key",
+			    m->cfg.control_group, m->cfg.control_group);
+		m->control_gid = gr->gr_gid;
+	}
 	if (control_open(m, lerr, sizeof(lerr)) == -1)
 		fatalx("%s", lerr);
 	log_startup(m);

@@ -68,6 +68,7 @@ struct master {
 	struct cg_config	 cfg;
 	struct resolved_secret	 secret;
 	char			 config_path[4096];
+	char			 config_default[4096];	/* read on reload once it exists */
 	int			 foreground;
 	int			 verbose;
 	int			 sandbox_debug;
