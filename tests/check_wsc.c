@@ -56,7 +56,7 @@ listen_any(void)
 	port = ntohs(sin.sin_port);
 }
 
-/* ---- the scripted server (child side; exit status = verdict) ----------- */
+/* ---- the scripted server (child side; exit status = verdict) ------------- */
 
 static void
 wr(int fd, const void *p, size_t n)
@@ -152,7 +152,8 @@ frame(unsigned char *out, int b0, const void *p, size_t n, int mask)
 	} else {
 		out[1] = 127;
 		for (i = 0; i < 8; i++)
-			out[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+			out[2 + i] = (unsigned char)((uint64_t)n >>
+			    (56 - 8 * i));
 		h = 10;
 	}
 	if (mask) {
@@ -365,7 +366,7 @@ START_TEST(test_far_address)
 }
 END_TEST
 
-/* ---- the upgrade ------------------------------------------------------------ */
+/* ---- the upgrade --------------------------------------------------------- */
 
 static void
 srv_bad_accept(int fd, const char *acc)
@@ -387,7 +388,8 @@ static void
 srv_403(int fd, const char *acc)
 {
 	static const char r[] = "HTTP/1.1 403 Forbidden\r\nContent-Type: "
-	    "application/json\r\nContent-Length: 24\r\n\r\n{\"error\":\"not\x1b[2J here\"}";
+	    "application/json\r\nContent-Length: 24\r\n\r\n"
+	    "{\"error\":\"not\x1b[2J here\"}";
 
 	wr(fd, r, sizeof(r) - 1);
 	sleep(1);
@@ -443,7 +445,7 @@ START_TEST(test_refused)
 }
 END_TEST
 
-/* ---- frames ------------------------------------------------------------------ */
+/* ---- frames -------------------------------------------------------------- */
 
 /*
  * A text frame right behind the 101; the client's 70000-byte message;
@@ -475,7 +477,7 @@ srv_script(int fd, const char *acc)
 	big = malloc(BIG);
 	memset(big, 'y', BIG);
 	send_frame(fd, 0x81, big, 300);
-	send_frame(fd, 0x82, big, BIG);		/* binary counts as text */
+	send_frame(fd, 0x82, big, BIG);	/* binary counts as text */
 	free(big);
 	for (i = 1; i <= 2; i++) {
 		p = client_frame(fd, &b0, &n);
@@ -592,7 +594,7 @@ START_TEST(test_timeout)
 }
 END_TEST
 
-/* ---- violations: the client answers with a close and gives up -------------- */
+/* ---- violations: the client answers with a close and gives up ------------ */
 
 static int	violation;
 
@@ -652,7 +654,7 @@ START_TEST(test_violations)
 }
 END_TEST
 
-/* ---- --bind ------------------------------------------------------------------ */
+/* ---- --bind -------------------------------------------------------------- */
 
 START_TEST(test_bind)
 {

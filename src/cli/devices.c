@@ -50,7 +50,7 @@ struct dctx {
 	struct cli		*c;
 	struct remote_opts	 ro;
 	struct remote		*conn;
-	char			 scopes[MAX_SCOPES][64];	/* of conn */
+	char			 scopes[MAX_SCOPES][64]; /* conn's */
 	int			 nscopes;
 };
 

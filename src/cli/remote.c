@@ -41,7 +41,7 @@
 #define TOKENS_FILE	"device-tokens.json"
 #define MAX_FILE	(1 << 20)
 #define MAX_NONCE	256
-#define MAX_SKIPPED	256	/* unrelated frames tolerated while waiting */
+#define MAX_SKIPPED	256	/* other frames skipped while waiting */
 #define CLIENT_ID	"cli"
 #define CLIENT_MODE	"cli"
 #define PLATFORM	"linux"
@@ -59,12 +59,12 @@ struct ident {
 };
 
 struct cred {
-	char		*token;			/* shared secret(s) to send */
+	char		*token;		/* shared secrets to send */
 	char		*password;
-	char		*device_token;		/* stored for this URL */
-	json_t		*stored_scopes;		/* what it was issued for */
+	char		*device_token;	/* stored for this URL */
+	json_t		*stored_scopes;	/* issued with */
 	char		 source[PATH_MAX + 96];
-	char		 fp[17];		/* of the shared secret sent */
+	char		 fp[17];	/* of the shared secret sent */
 };
 
 struct remote {
@@ -74,14 +74,14 @@ struct remote {
 	struct ident	 id;
 	struct cred	 cred;
 	json_t		*scopes;		/* requested */
-	json_t		*hello;			/* without deviceToken */
+	json_t		*hello;		/* without deviceToken */
 	int		 seq;
 	char		 nonce[MAX_NONCE + 1];
 	json_int_t	 challenge_ts;
-	char		 method[32];		/* hello-ok auth.method */
+	char		 method[32];	/* hello-ok auth.method */
 };
 
-/* ---- options ------------------------------------------------------------ */
+/* ---- options ------------------------------------------------------------- */
 
 int
 remote_opt(struct remote_opts *o, int ch, const char *arg)
@@ -415,7 +415,7 @@ write_private(const char *dir, const char *path, const char *text,
 	return r;
 }
 
-/* ---- identity -------------------------------------------------------------- */
+/* ---- identity ------------------------------------------------------------ */
 
 static void
 ident_derive(struct ident *id, const unsigned char seed[32])
@@ -539,7 +539,7 @@ ident_wipe(struct ident *id)
 	sodium_memzero(id->sk, sizeof(id->sk));
 }
 
-/* ---- device tokens, per gateway URL ---------------------------------------- */
+/* ---- device tokens, per gateway URL -------------------------------------- */
 
 /* The whole store; an empty one when there is no file yet. */
 static json_t *
@@ -632,7 +632,7 @@ out:
 	return r;
 }
 
-/* ---- credentials ------------------------------------------------------------- */
+/* ---- credentials --------------------------------------------------------- */
 
 static int
 blank(const char *s)
@@ -643,7 +643,10 @@ blank(const char *s)
 	return 1;
 }
 
-/* $CLAWGATE_GATEWAY_<KIND>, else $OPENCLAW_GATEWAY_<KIND>; two differing: refused. */
+/*
+ * $CLAWGATE_GATEWAY_<KIND>, else $OPENCLAW_GATEWAY_<KIND>; both set and
+ * different is refused (struggle 1: one source, never a guess).
+ */
 static int
 env_secret(const char *kind, char **out, char *src, size_t srclen, char *err,
     size_t errlen)
@@ -790,7 +793,7 @@ cred_free(struct cred *cr)
 	cr->stored_scopes = NULL;
 }
 
-/* ---- frames ------------------------------------------------------------------ */
+/* ---- frames -------------------------------------------------------------- */
 
 static int
 send_json(struct remote *r, json_t *frame, char *err, size_t errlen)
@@ -871,7 +874,7 @@ next_id(struct remote *r, char *buf, size_t len)
 	snprintf(buf, len, "%d:%s", ++r->seq, u);
 }
 
-/* ---- the handshake ----------------------------------------------------------- */
+/* ---- the handshake ------------------------------------------------------- */
 
 static int
 await_challenge(struct remote *r, char *err, size_t errlen)
@@ -884,8 +887,8 @@ await_challenge(struct remote *r, char *err, size_t errlen)
 	for (i = 0; i < MAX_SKIPPED; i++) {
 		if ((j = recv_json(r, &closed, err, errlen)) == NULL) {
 			if (!closed && strncmp(err, "no answer", 9) == 0)
-				snprintf(err, errlen, "no connect.challenge from "
-				    "%s within %d s: is this an OpenClaw "
+				snprintf(err, errlen, "no connect.challenge "
+				    "from %s within %d s: is this an OpenClaw "
 				    "gateway?", r->url.canon,
 				    r->c->timeout_ms / 1000);
 			return -1;
@@ -990,9 +993,8 @@ connect_frame(struct remote *r, const char *id, char *err, size_t errlen)
 	    "maxProtocol", CG_PROTOCOL, "client", "id", CLIENT_ID,
 	    "displayName", dn, "version", CG_VERSION, "platform", PLATFORM,
 	    "deviceFamily", DEVICE_FAMILY, "mode", CLIENT_MODE, "instanceId",
-	    iid, "caps", "role", "operator", "scopes", json_deep_copy(r->scopes),
-	    "auth", auth,
-	    "device", dev);
+	    iid, "caps", "role", "operator", "scopes",
+	    json_deep_copy(r->scopes), "auth", auth, "device", dev);
 	if (params == NULL) {
 		if (dev != NULL)
 			snprintf(err, errlen, "out of memory");
@@ -1004,7 +1006,7 @@ connect_frame(struct remote *r, const char *id, char *err, size_t errlen)
 	    "method", "connect", "params", params);
 }
 
-/* ---- explaining a failed connect ----------------------------------------------- */
+/* ---- explaining a failed connect ----------------------------------------- */
 
 static void
 hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1093,8 +1095,8 @@ explain_no_credential(struct remote *r)
 		    "--url: the control socket needs no secret.", r->url.canon);
 	else
 		hint("Pass the gateway's secret with --token-file FILE (or - "
-		    "for stdin) or $CLAWGATE_GATEWAY_TOKEN; on the gateway host "
-		    "`clawgate dashboard` or the token's file shows it.");
+		    "for stdin) or $CLAWGATE_GATEWAY_TOKEN; on the gateway "
+		    "host `clawgate dashboard` or the token's file shows it.");
 }
 
 static void
@@ -1225,7 +1227,7 @@ explain(struct remote *r, const json_t *error, const char *closed)
 		hint("Also: %s", clean(js(also, "message"), t, sizeof(t)));
 }
 
-/* ---- connect -------------------------------------------------------------------- */
+/* ---- connect ------------------------------------------------------------- */
 
 /* A copy of o.scopes when it is an array, else []. */
 static json_t *
@@ -1239,8 +1241,9 @@ scope_copy(const json_t *o)
 static int
 keep_device_token(struct remote *r, json_t *auth)
 {
-	json_t		*tok = json_object_get(auth, "deviceToken"), *e, *old;
-	const char	*t = json_string_value(tok);
+	const char	*t = json_string_value(json_object_get(auth,
+			    "deviceToken"));
+	json_t		*e, *old;
 	int		 same;
 
 	if (!token_ok(t))
@@ -1381,7 +1384,7 @@ fail:
 	return NULL;
 }
 
-/* ---- requests ---------------------------------------------------------------------- */
+/* ---- requests ------------------------------------------------------------ */
 
 /* Replace control characters in every string: the peer is not trusted. */
 static void
@@ -1483,8 +1486,22 @@ remote_call(struct remote *r, const char *method, json_t *params, char *err,
 		return NULL;
 	}
 	json_decref(frame);
-	if ((res = await_res(r, id, &closed, err, errlen)) == NULL)
-		return NULL;
+	if ((res = await_res(r, id, &closed, err, errlen)) == NULL) {
+		/*
+		 * The close of our own device's sessions (4001) and the
+		 * answer take different paths in a gateway; when the close
+		 * wins, the change happened all the same.
+		 */
+		if (!closed || !self || strcmp(dev, r->id.id) != 0 ||
+		    wsc_close_code(r->ws) != 4001)
+			return NULL;
+		p = json_pack("{s:s}", "deviceId", dev);
+		if (p != NULL && role[0] != '\0')
+			json_object_set_new(p, "role", json_string(role));
+		if (p != NULL)
+			self_change(r, method, dev, role[0] ? role : NULL, p);
+		return p;
+	}
 	if (!json_is_true(json_object_get(res, "ok"))) {
 		clean(js(json_object_get(res, "error"), "message"), err,
 		    errlen);

@@ -19,7 +19,7 @@
 #include "cli.h"
 
 struct remote_opts {
-	const char	*url;		/* --url; NULL: the control socket */
+	const char	*url;		/* --url; NULL: control socket */
 	const char	*bind_addr;	/* --bind: local source address */
 	const char	*token_file;	/* --token-file ("-": stdin) */
 	const char	*password_file;	/* --password-file */
@@ -48,9 +48,10 @@ enum {
 "  --url ws://HOST:PORT   the gateway (ws:// only; wss:// via an SSH\n" \
 "                         tunnel or a TLS proxy)\n" \
 "  --token-file F | --password-file F   the gateway secret (\"-\": stdin);\n" \
-"                         else $CLAWGATE_GATEWAY_TOKEN, $OPENCLAW_GATEWAY_TOKEN\n" \
-"                         (or *_PASSWORD), else the device token stored\n" \
-"                         for that URL.  Never --token VALUE.\n" \
+"                         else $CLAWGATE_GATEWAY_TOKEN or\n" \
+"                         $OPENCLAW_GATEWAY_TOKEN (or *_PASSWORD), else the\n" \
+"                         device token stored for that URL.  Never\n" \
+"                         --token VALUE.\n" \
 "  --bind ADDR            local source address\n"
 
 /*

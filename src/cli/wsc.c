@@ -40,9 +40,9 @@ enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9,
 
 struct wsc {
 	int		 fd;
-	unsigned char	*rbuf;		/* bytes read, not yet parsed */
+	unsigned char	*rbuf;		/* read, not yet parsed */
 	size_t		 rlen, rcap;
-	unsigned char	*msg;		/* the message being reassembled */
+	unsigned char	*msg;		/* message being rebuilt */
 	size_t		 msglen, msgcap;
 	int		 frag_op;	/* its opcode; 0: none under way */
 	int		 closed;	/* close frame or EOF seen */
@@ -59,7 +59,7 @@ struct frame {
 	size_t		 size;		/* header + payload */
 };
 
-/* ---- SHA-1, for Sec-WebSocket-Accept only (FIPS 180-4) -------------- */
+/* ---- SHA-1, for Sec-WebSocket-Accept only (FIPS 180-4) ------------------- */
 
 static uint32_t
 rol32(uint32_t x, int n)
@@ -120,7 +120,7 @@ wsc_sha1(const void *data, size_t len, unsigned char out[20])
 		out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
 }
 
-/* ---- URL ------------------------------------------------------------ */
+/* ---- URL ----------------------------------------------------------------- */
 
 static int
 host_char(int ch, int bracketed)
@@ -230,8 +230,8 @@ wsc_parse_url(const char *url, struct wsc_url *u, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; a[i] != '\0'; i++)
-		if ((unsigned char)a[i] <= 0x20 || (unsigned char)a[i] >= 0x7f ||
-		    a[i] == '#') {
+		if ((unsigned char)a[i] <= 0x20 ||
+		    (unsigned char)a[i] >= 0x7f || a[i] == '#') {
 			snprintf(err, errlen, "the URL has a space, a control, "
 			    "non-ASCII or '#' character at position %zu",
 			    i + 6);
@@ -254,7 +254,7 @@ wsc_parse_url(const char *url, struct wsc_url *u, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- addresses -------------------------------------------------------- */
+/* ---- addresses ----------------------------------------------------------- */
 
 /* Loopback or private: no wide-area network between us and the gateway. */
 static int
@@ -284,7 +284,7 @@ near_addr(const struct sockaddr *sa)
 		return near_v4(a + 12);
 	if (IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)(const void *)a))
 		return 1;
-	return (a[0] & 0xfe) == 0xfc ||			/* ULA fc00::/7 */
+	return (a[0] & 0xfe) == 0xfc ||		/* ULA fc00::/7 */
 	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);	/* fe80::/10 */
 }
 
@@ -300,7 +300,7 @@ addr_str(const struct sockaddr *sa, socklen_t len, char *buf, size_t blen)
 		snprintf(buf, blen, strchr(h, ':') ? "[%s]:%s" : "%s:%s", h, s);
 }
 
-/* ---- bounded I/O -------------------------------------------------------- */
+/* ---- bounded I/O --------------------------------------------------------- */
 
 static int
 left_ms(uint64_t deadline)
@@ -541,7 +541,7 @@ tcp_connect(struct wsc *w, const struct wsc_url *u, const char *bind_addr,
 	return 0;
 }
 
-/* ---- HTTP upgrade ---------------------------------------------------------- */
+/* ---- HTTP upgrade -------------------------------------------------------- */
 
 /* The value of header `name' in the head (CRLF lines), or NULL. */
 static const char *
@@ -701,9 +701,9 @@ upgrade(struct wsc *w, const struct wsc_url *u, uint64_t deadline,
 		if ((r = fill(w, 0, deadline, err, errlen)) == 1)
 			continue;
 		if (r == 0)
-			snprintf(err, errlen, "the server closed the connection "
-			    "during the WebSocket upgrade (not an HTTP server?"
-			    ")");
+			snprintf(err, errlen, "the server closed the "
+			    "connection during the WebSocket upgrade (not an "
+			    "HTTP server?)");
 		else if (r == -2)
 			snprintf(err, errlen, "no answer to the WebSocket "
 			    "upgrade (not an HTTP server?)");
@@ -783,7 +783,8 @@ send_frame(struct wsc *w, int op, const void *data, size_t len,
 	} else {
 		f[1] = 0x80 | 127;
 		for (i = 0; i < 8; i++)
-			f[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+			f[2 + i] = (unsigned char)((uint64_t)len >>
+			    (56 - 8 * i));
 		h = 10;
 	}
 	randombytes_buf(mask, sizeof(mask));
@@ -843,7 +844,8 @@ parse_frame(struct wsc *w, struct frame *f, char *err, size_t errlen)
 		h = 10;
 	}
 	if (f->op >= 8 && (!f->fin || len > 125)) {
-		snprintf(err, errlen, "a fragmented or oversized control frame");
+		snprintf(err, errlen, "a fragmented or oversized control "
+		    "frame");
 		return -1;
 	}
 	if (len > WSC_MAX_MESSAGE - w->msglen) {
@@ -875,8 +877,10 @@ on_close_frame(struct wsc *w, const struct frame *f, uint64_t deadline)
 		clean(w->close_reason);
 	}
 	if (!w->sent_close) {
-		unsigned char	c[2] = { (unsigned char)(w->close_code >> 8),
-				    (unsigned char)w->close_code };
+		unsigned char	c[2];
+
+		c[0] = (unsigned char)(w->close_code >> 8);
+		c[1] = (unsigned char)w->close_code;
 
 		/* Echo the code; 1005 must not be sent, so none then. */
 		(void)send_frame(w, OP_CLOSE, c, w->close_code == 1005 ? 0 : 2,
@@ -920,8 +924,9 @@ static enum wsc_rc
 protocol_error(struct wsc *w, int code, uint64_t deadline, char *err,
     size_t errlen)
 {
-	char	m[256], e[64];
-	unsigned char c[2] = { (unsigned char)(code >> 8), (unsigned char)code };
+	unsigned char	c[2] = { (unsigned char)(code >> 8),
+			    (unsigned char)code };
+	char		m[256], e[64];
 
 	snprintf(m, sizeof(m), "%s", err);
 	snprintf(err, errlen, "the gateway broke the WebSocket protocol: %s",
@@ -953,8 +958,9 @@ wsc_recv(struct wsc *w, char **msg, size_t *len, int timeout_ms, char *err,
 			if (r == 0) {
 				w->closed = 1;
 				w->close_code = 1006;
-				snprintf(w->close_reason, sizeof(w->close_reason),
-				    "connection closed without a close frame");
+				snprintf(w->close_reason,
+				    sizeof(w->close_reason), "connection "
+				    "closed without a close frame");
 				return WSC_CLOSED;
 			}
 			if (r == -2) {
@@ -969,7 +975,7 @@ wsc_recv(struct wsc *w, char **msg, size_t *len, int timeout_ms, char *err,
 		switch (f.op) {
 		case OP_CLOSE:
 			if (f.len == 1) {
-				snprintf(err, errlen, "a close frame of 1 byte");
+				snprintf(err, errlen, "a 1-byte close");
 				return protocol_error(w, 1002, deadline, err,
 				    errlen);
 			}
