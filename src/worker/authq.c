@@ -151,7 +151,7 @@ authd_cb(struct ev_loop *loop, ev_io *io, int revents)
 		rc = ipc_recv(w->authd_fd, &m);
 		if (rc == -1 && errno == EAGAIN)
 			return;
-		if (rc == 0) {
+		if (rc == 0 || (rc == -1 && errno != EPROTO)) {
 			log_warnx("authd went away: new connects get "
 			    "UNAVAILABLE until it is back");
 			authq_set_channel(w, -1);
