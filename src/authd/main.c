@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@
 
 #define MAX_CHANNELS	128
 #define OUTQ_MAX	((size_t)64 << 20)	/* unsent bytes per channel */
-#define FLUSH_EVERY	10.0			/* s, soft pairing changes */
+#define FLUSH_EVERY	300.0	/* s, soft changes (last seen): a full rewrite */
 
 struct outmsg {
 	TAILQ_ENTRY(outmsg)	 q;
@@ -409,10 +410,13 @@ load_store(void)
 			exit(CG_EXIT_CONFIG);
 		}
 		log_info("pairing store created: %s", store_path(store));
-	} else
+	} else {
+		/* The parsed document is freed: give its heap back. */
+		malloc_trim(0);
 		log_info("pairing store loaded: %zu devices, %zu pending "
 		    "requests", pairing_count(authd_pairing(authd)),
 		    pairing_pending_count(authd_pairing(authd), now_ms()));
+	}
 }
 
 static void

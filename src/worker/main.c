@@ -112,6 +112,9 @@ lws_emit(int level, const char *line)
 		log_debug("lws: %.*s", (int)n, line);
 }
 
+static const lws_retry_bo_t	no_validity = { .secs_since_valid_ping = 0,
+    .secs_since_valid_hangup = 0 };
+
 static void
 create_context(struct worker *w)
 {
@@ -125,7 +128,8 @@ create_context(struct worker *w)
 	    LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
 	    LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.foreign_loops = loops;
-	info.fd_limit_per_thread = 4096;
+	/* 0: the process descriptor limit, however high it was raised. */
+	info.fd_limit_per_thread = 0;
 	info.pcontext = &w->ctx;
 	if ((w->ctx = lws_create_context(&info)) == NULL)
 		fatalx("lws_create_context failed (is the libwebsockets-evlib-ev "
@@ -136,6 +140,12 @@ create_context(struct worker *w)
 	info.vhost_name = "clawgate";
 	info.keepalive_timeout = 15;
 	info.timeout_secs = 20;
+	/*
+	 * No lws validity timer (we ping ourselves): lws 4.1 defaults it
+	 * to 300 s and re-inserts it into a sorted list on every frame
+	 * received, a walk over every open connection.
+	 */
+	info.retry_and_idle_policy = &no_validity;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if ((w->vhost = lws_create_vhost(w->ctx, &info)) == NULL)
 		fatalx("lws_create_vhost failed");

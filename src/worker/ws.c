@@ -383,12 +383,13 @@ on_receive(struct worker *w, struct conn *c, const void *in, size_t len)
 	    lws_remaining_packet_payload(c->wsi) > 0)
 		return 0;
 	on_message(w, c);
-	if (c->state != CS_OPEN && c->rx_cap > 4096) {
-		free(c->rx);	/* do not keep a 64 KiB buffer per idle socket */
+	/* An idle socket keeps no buffer: messages are rare after hello. */
+	if (c->rx != NULL) {
+		cg_wipe(c->rx, c->rx_len);
+		free(c->rx);
 		c->rx = NULL;
 		c->rx_cap = 0;
-	} else if (c->rx != NULL)
-		cg_wipe(c->rx, c->rx_len);
+	}
 	c->rx_len = 0;
 	return 0;
 }
@@ -468,9 +469,9 @@ cb_gateway(struct lws *wsi, enum lws_callback_reasons reason, void *user,
  * offer are listed (and echoed, as the reference echoes the first).
  */
 const struct lws_protocols worker_protocols[] = {
-	{ "openclaw", cb_gateway, 0, 4096, 0, NULL, 0 },
-	{ "openclaw.v1", cb_gateway, 0, 4096, 0, NULL, 0 },
-	{ "openclaw.v4", cb_gateway, 0, 4096, 0, NULL, 0 },
+	{ "openclaw", cb_gateway, 0, 1024, 0, NULL, 4096 },
+	{ "openclaw.v1", cb_gateway, 0, 1024, 0, NULL, 4096 },
+	{ "openclaw.v4", cb_gateway, 0, 1024, 0, NULL, 4096 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
