@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "ob.h"
 #include "rpc.h"
 #include "scopes.h"
 #include "session.h"
@@ -57,41 +58,6 @@ struct caller {
 
 /* ---- JSON building ----------------------------------------------------- */
 
-struct ob {
-	json_t	*o;
-	int	 bad;
-};
-
-static void
-ob_set(struct ob *b, const char *k, json_t *v)
-{
-	if (v == NULL || b->o == NULL || json_object_set_new(b->o, k, v) == -1)
-		b->bad = 1;
-}
-
-static void
-ob_str(struct ob *b, const char *k, const char *v)
-{
-	if (v != NULL)
-		ob_set(b, k, json_string(v));
-}
-
-static void
-ob_ms(struct ob *b, const char *k, uint64_t v, int always)
-{
-	if (v != 0 || always)
-		ob_set(b, k, json_integer((json_int_t)v));
-}
-
-static json_t *
-ob_done(struct ob *b)
-{
-	if (b->bad) {
-		json_decref(b->o);
-		return NULL;
-	}
-	return b->o;
-}
 
 /* The public pending record (§7.3): refreshedAtMs stays inside. */
 static json_t *

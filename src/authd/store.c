@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "ob.h"
 #include "scopes.h"
 #include "store.h"
 
@@ -89,42 +90,6 @@ pubkey_b64url(const uint8_t pk[32], char out[44])
 
 /* ---- encoding --------------------------------------------------------- */
 
-/* Build an object field by field; the first failure sticks. */
-struct ob {
-	json_t	*o;
-	int	 bad;
-};
-
-static void
-ob_set(struct ob *b, const char *k, json_t *v)
-{
-	if (v == NULL || b->o == NULL || json_object_set_new(b->o, k, v) == -1)
-		b->bad = 1;
-}
-
-static void
-ob_str(struct ob *b, const char *k, const char *v)
-{
-	if (v != NULL)
-		ob_set(b, k, json_string(v));
-}
-
-static void
-ob_ms(struct ob *b, const char *k, uint64_t v, int always)
-{
-	if (v != 0 || always)
-		ob_set(b, k, json_integer((json_int_t)v));
-}
-
-static json_t *
-ob_done(struct ob *b)
-{
-	if (b->bad) {
-		json_decref(b->o);
-		return NULL;
-	}
-	return b->o;
-}
 
 static json_t *
 enc_token(uint32_t role, const struct pair_token *t)
