@@ -63,27 +63,7 @@ struct caller {
 static json_t *
 pending_view(const struct pair_pending *e)
 {
-	struct ob	b = { json_object(), 0 };
-	char		pk[44];
-
-	pubkey_b64url(e->public_key, pk);
-	ob_str(&b, "requestId", e->request_id);
-	ob_str(&b, "deviceId", e->device_id);
-	ob_str(&b, "publicKey", pk);
-	ob_str(&b, "displayName", e->display_name);
-	ob_str(&b, "platform", e->platform);
-	ob_str(&b, "deviceFamily", e->device_family);
-	ob_str(&b, "clientId", e->client_id);
-	ob_str(&b, "clientMode", e->client_mode);
-	ob_str(&b, "browserOrigin", e->browser_origin);
-	ob_str(&b, "role", pair_role_name(e->role));
-	ob_set(&b, "roles", json_roles(e->roles | PAIR_ROLE_BIT(e->role)));
-	ob_set(&b, "scopes", json_scopes(e->scopes));
-	ob_str(&b, "remoteIp", e->remote_ip);
-	ob_set(&b, "silent", json_boolean(e->silent));
-	ob_set(&b, "isRepair", json_boolean(e->is_repair));
-	ob_ms(&b, "ts", e->ts, 1);
-	return ob_done(&b);
+	return pending_json(e, 0);
 }
 
 /* Token summaries, sorted by role name ("node" < "operator"). */

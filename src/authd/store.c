@@ -151,8 +151,14 @@ enc_device(const struct pair_device *d)
 	return ob_done(&b);
 }
 
-static json_t *
-enc_pending(const struct pair_pending *e)
+/*
+ * A pending request as JSON.  The stored form keeps the roles as
+ * recorded and refreshedAtMs; the public form (§7.3, device.pair.list
+ * and events) lists the requested role among the roles and keeps
+ * refreshedAtMs inside.
+ */
+json_t *
+pending_json(const struct pair_pending *e, int stored)
 {
 	struct ob	b = { json_object(), 0 };
 	char		pk[44];
@@ -168,13 +174,15 @@ enc_pending(const struct pair_pending *e)
 	ob_str(&b, "clientMode", e->client_mode);
 	ob_str(&b, "browserOrigin", e->browser_origin);
 	ob_str(&b, "role", pair_role_name(e->role));
-	ob_set(&b, "roles", json_roles(e->roles));
+	ob_set(&b, "roles", json_roles(stored ? e->roles :
+	    e->roles | PAIR_ROLE_BIT(e->role)));
 	ob_set(&b, "scopes", json_scopes(e->scopes));
 	ob_str(&b, "remoteIp", e->remote_ip);
 	ob_set(&b, "silent", json_boolean(e->silent));
 	ob_set(&b, "isRepair", json_boolean(e->is_repair));
 	ob_ms(&b, "ts", e->ts, 1);
-	ob_ms(&b, "refreshedAtMs", e->refreshed_at_ms, 0);
+	if (stored)
+		ob_ms(&b, "refreshedAtMs", e->refreshed_at_ms, 0);
 	return ob_done(&b);
 }
 
@@ -232,7 +240,7 @@ enc_pending_cb(const struct pair_pending *e, void *arg)
 {
 	json_t	*a = arg, *o;
 
-	if ((o = enc_pending(e)) == NULL || json_array_append_new(a, o) == -1)
+	if ((o = pending_json(e, 1)) == NULL || json_array_append_new(a, o) == -1)
 		return 1;
 	return 0;
 }

@@ -75,6 +75,8 @@ int		 store_decode(struct authd *a, json_t *doc, char *err,
 /* Shared JSON helpers (rpc.c too). */
 /* Scope names of `bits', sorted as JavaScript's sort() would. */
 json_t		*json_scopes(uint64_t bits);
+/* A pending request: stored form (1) or the public §7.3 record (0). */
+json_t		*pending_json(const struct pair_pending *, int stored);
 /* Role names of PAIR_ROLE_BIT() `bits', in enum order. */
 json_t		*json_roles(uint32_t bits);
 /* base64url (no padding) of a raw Ed25519 key, 43 chars + NUL. */
