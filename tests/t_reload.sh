@@ -42,13 +42,13 @@ is "$(hello "$P1" "$T1")" true "before: the first token works on the first port"
 HELD=$TESTDIR/held.out
 bg_ws "$HELD" --connect "$(cparams ".auth={token:\"$T1\"}")" --hold 8000 --timeout 12000
 HELD_PID=$BG_PID
-wait_lines "$HELD" '"hello-ok"' 1 50 || sleep 1
+wait_lines "$HELD" '"hello-ok"' 1 50 || bail_out "the held session did not connect"
 
 # --- an invalid file: nothing changes -------------------------------------
 cp "$DAEMON_CONF" "$TESTDIR/good.json5"
 printf '{ gateway: { port: %s, nope: 1 } }\n' "$P2" >"$DAEMON_CONF"
 kill -HUP "$DAEMON_PID"
-sleep 0.5
+wait_lines "$DAEMON_LOG" "reload failed" 1 50
 like "$(cat "$DAEMON_LOG")" "reload failed, the old configuration stays active: .*clawgate.json5:1:[0-9]+: " \
     "invalid reload: the log names file:line:col"
 is "$(hello "$P1" "$T1")" true "invalid reload: the old token still works"

@@ -11,7 +11,7 @@ command -v valgrind >/dev/null 2>&1 || skip_all "valgrind is not installed"
 grep -q -- "--with-sandbox=none" "$top_builddir/config.status" 2>/dev/null ||
     skip_all "needs a build configured with --with-sandbox=none (scripts/test.sh makes one)"
 
-plan 9
+plan 10
 
 T=valgrind-token-0123456789abcdefghij
 VG=$TESTDIR/vg
@@ -50,7 +50,8 @@ PY
 )
 is "$(jq -r .ok <<<"$ANS")" true "control socket status under valgrind"
 kill -HUP "$DAEMON_PID"
-sleep 2
+wait_lines "$DAEMON_LOG" "reloaded \\(generation" 1 200
+ok 'grep -q "reloaded (generation" "$DAEMON_LOG"' "reload under valgrind"
 stop_daemon
 is "$DAEMON_STATUS" 0 "clean stop under valgrind"
 
