@@ -110,6 +110,8 @@ config_defaults(struct cg_config *c)
 	c->rate_limit.window_ms = 60000;
 	c->rate_limit.lockout_ms = 300000;
 	c->rate_limit.exempt_loopback = 1;
+	c->rate_limit.ipv4_prefix = ADDR_DEFAULT_V4_PREFIX;
+	c->rate_limit.ipv6_prefix = ADDR_DEFAULT_V6_PREFIX;
 	c->control_ui_enabled = 1;
 	c->workers = 0;
 	cg_strlcpy(c->user, "_clawgate", sizeof(c->user));
@@ -618,8 +620,22 @@ k_exempt_loopback(struct ctx *x, const char *path, json_t *v)
 	return get_bool(x, path, v, &x->c->rate_limit.exempt_loopback);
 }
 
+static int
+k_ipv4_prefix(struct ctx *x, const char *path, json_t *v)
+{
+	return get_int(x, path, v, 8, 32, &x->c->rate_limit.ipv4_prefix);
+}
+
+static int
+k_ipv6_prefix(struct ctx *x, const char *path, json_t *v)
+{
+	return get_int(x, path, v, 16, 128, &x->c->rate_limit.ipv6_prefix);
+}
+
 static const struct keydef rate_limit_keys[] = {
 	{ "maxAttempts", k_max_attempts, NULL, 0 },
+	{ "ipv4Prefix", k_ipv4_prefix, NULL, 0 },
+	{ "ipv6Prefix", k_ipv6_prefix, NULL, 0 },
 	{ "windowMs", k_window_ms, NULL, 0 },
 	{ "lockoutMs", k_lockout_ms, NULL, 0 },
 	{ "exemptLoopback", k_exempt_loopback, NULL, 0 },
@@ -1518,94 +1534,6 @@ config_free(struct cg_config *c)
 {
 	secret_free(&c->auth_token);
 	secret_free(&c->auth_password);
-}
-
-/* --- CIDRs -------------------------------------------------------- */
-
-int
-cidr_parse(const char *s, struct cg_cidr *out)
-{
-	char		 addr[INET6_ADDRSTRLEN + 1];
-	const char	*slash = strchr(s, '/');
-	size_t		 alen = slash ? (size_t)(slash - s) : strlen(s), i;
-	unsigned long	 prefix, max;
-	char		*end;
-
-	memset(out, 0, sizeof(*out));
-	if (alen == 0 || alen >= sizeof(addr))
-		return -1;
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, out->addr) == 1) {
-		out->family = 4;
-		max = 32;
-	} else if (inet_pton(AF_INET6, addr, out->addr) == 1) {
-		out->family = 6;
-		max = 128;
-	} else
-		return -1;
-	prefix = max;
-	if (slash != NULL) {
-		/* Digits only: no sign, space or leading zero. */
-		if (!IS_DIGIT(slash[1]) ||
-		    (slash[1] == '0' && slash[2] != '\0'))
-			return -1;
-		errno = 0;
-		prefix = strtoul(slash + 1, &end, 10);
-		if (errno != 0 || *end != '\0' || prefix > max)
-			return -1;
-	}
-	out->prefix = (uint8_t)prefix;
-	/* Host bits are cleared: "10.1.2.3/8" means 10.0.0.0/8. */
-	for (i = 0; i < 16; i++) {
-		if (i * 8 >= prefix)
-			out->addr[i] = 0;
-		else if (i * 8 + 8 > prefix)
-			out->addr[i] &= (uint8_t)(0xff <<
-			    (8 - (prefix - i * 8)));
-	}
-	return 0;
-}
-
-static int
-prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned	full = bits / 8, rest = bits % 8;
-	uint8_t		mask;
-
-	if (memcmp(a, b, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (uint8_t)(0xff << (8 - rest));
-	return (a[full] & mask) == (b[full] & mask);
-}
-
-static const uint8_t v4mapped[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
-
-/*
- * IPv4-mapped IPv6 addresses (::ffff:a.b.c.d, what a dual-stack socket
- * reports for IPv4 peers) are compared as the IPv4 address they carry,
- * so "172.17.0.0/16" matches them, and ::/0 does not.  An IPv4 address
- * matches a v6 CIDR only inside ::ffff:0:0/96.
- */
-int
-cidr_match(const struct cg_cidr *c, int family, const uint8_t *addr)
-{
-	if (family == 6 && memcmp(addr, v4mapped, 12) == 0) {
-		family = 4;
-		addr += 12;
-	}
-	if (family != 4 && family != 6)
-		return 0;
-	if (c->family == family)
-		return prefix_equal(c->addr, addr, c->prefix);
-	if (c->family == 6 && family == 4 && c->prefix >= 96 &&
-	    memcmp(c->addr, v4mapped, 12) == 0)
-		return prefix_equal(c->addr + 12, addr, c->prefix - 96u);
-	return 0;
 }
 
 int

@@ -9,6 +9,8 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "addr.h"
+
 #define CFG_MAX_CIDRS	16
 #define CFG_MAX_ORIGINS	16
 #define CFG_MAX_WARNINGS 8
@@ -25,11 +27,6 @@ enum cg_secret_source {
 	SECRET_STATE_FILE,	/* generated, <stateDir>/gateway.token */
 };
 
-struct cg_cidr {
-	uint8_t		family;		/* 4 or 6 */
-	uint8_t		prefix;
-	uint8_t		addr[16];
-};
 
 struct cg_config {
 	char		path[PATH_MAX];	/* "" when running on built-in defaults */
@@ -47,6 +44,8 @@ struct cg_config {
 		int	window_ms;		/* 60000 */
 		int	lockout_ms;		/* 300000 */
 		int	exempt_loopback;	/* 1 */
+		int	ipv4_prefix;		/* 32: one key per address */
+		int	ipv6_prefix;		/* 64: one key per /64 */
 	}		rate_limit;
 	int		allow_no_auth_on_network; /* gateway.auth.dangerouslyAllowNoAuthOnNetwork */
 	struct cg_cidr	local_peers[CFG_MAX_CIDRS];
@@ -130,9 +129,5 @@ int	config_check(const struct cg_config *c, struct cg_config_error *err);
 /* Wipe secrets and free what config_load_* allocated. */
 void	config_free(struct cg_config *c);
 
-/* "1.2.3.4/24", "::1", "172.17.0.0/16" -> cidr.  0 or -1. */
-int	cidr_parse(const char *s, struct cg_cidr *out);
-/* Is the address (4 or 16 bytes, family 4/6) inside the cidr? */
-int	cidr_match(const struct cg_cidr *, int family, const uint8_t *addr);
 
 #endif /* CG_CONFIG_H */

@@ -134,6 +134,8 @@ struct ipc_worker_config {
 	uint32_t	nallowed_origins;
 	uint32_t	port;
 	uint32_t	nworkers;		/* slots in the pre-auth zone */
+	uint32_t	ipv4_prefix;		/* pre-auth cap key prefixes */
+	uint32_t	ipv6_prefix;
 	/* CIDRs as {family, prefix, 16 address bytes}. */
 	struct ipc_cidr {
 		uint8_t	family;		/* 4 or 6 */
@@ -163,6 +165,8 @@ struct ipc_auth_policy {
 	uint32_t	window_ms;
 	uint32_t	lockout_ms;
 	uint32_t	exempt_loopback;
+	uint32_t	ipv4_prefix;		/* rate-limit key prefixes */
+	uint32_t	ipv6_prefix;
 };
 
 struct ipc_worker_stats {

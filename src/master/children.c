@@ -228,6 +228,8 @@ worker_config(struct master *m, struct child *c)
 	wc.dev_mode = (uint32_t)m->foreground;
 	wc.port = (uint32_t)cfg->port;
 	wc.nworkers = (uint32_t)m->nworkers;
+	wc.ipv4_prefix = (uint32_t)m->cfg.rate_limit.ipv4_prefix;
+	wc.ipv6_prefix = (uint32_t)m->cfg.rate_limit.ipv6_prefix;
 	wc.nlocal_peers = (uint32_t)cfg->nlocal_peers;
 	for (i = 0; i < cfg->nlocal_peers && i < 16; i++) {
 		wc.local_peers[i].family = cfg->local_peers[i].family;
@@ -356,6 +358,8 @@ authd_feed(struct master *m)
 	pol.window_ms = (uint32_t)m->cfg.rate_limit.window_ms;
 	pol.lockout_ms = (uint32_t)m->cfg.rate_limit.lockout_ms;
 	pol.exempt_loopback = (uint32_t)m->cfg.rate_limit.exempt_loopback;
+	pol.ipv4_prefix = (uint32_t)m->cfg.rate_limit.ipv4_prefix;
+	pol.ipv6_prefix = (uint32_t)m->cfg.rate_limit.ipv6_prefix;
 	if (ipc_send(m->authd.fd, IPC_M2A_POLICY, 0, &pol, sizeof(pol), -1)
 	    == -1)
 		log_warn("sending policy to authd");
