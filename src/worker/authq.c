@@ -4,8 +4,17 @@
  * with the request id and are matched to connections that may have gone
  * away meanwhile.  If authd disappears, every waiting client gets a
  * retryable UNAVAILABLE rather than a hang.
+ *
+ * Nothing for authd is dropped because its socket is momentarily full:
+ * messages wait in a queue flushed when the socket is writable.  A
+ * session authd created must end exactly once, so a verdict that comes
+ * back for a connection that is already gone (closed, or timed out while
+ * authd decided) is answered with SESSION_END at once.
  */
+#include <sys/queue.h>
+
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +28,17 @@
 
 static struct conn_list	pending[PENDING_BUCKETS];
 static int		pending_init;
+
+/* Messages for authd that did not fit into its socket yet. */
+struct authd_out {
+	STAILQ_ENTRY(authd_out)	 entry;
+	uint16_t		 type;
+	uint64_t		 id;
+	size_t			 len;
+	uint8_t			 buf[];
+};
+static STAILQ_HEAD(, authd_out)	outq = STAILQ_HEAD_INITIALIZER(outq);
+static ev_io			authd_wio;
 
 static struct conn_list *
 bucket(uint64_t id)
@@ -34,6 +54,81 @@ bucket(uint64_t id)
 }
 
 static void	authd_cb(struct ev_loop *, ev_io *, int);
+static void	authd_write_cb(struct ev_loop *, ev_io *, int);
+
+/* Drop what was queued for an authd that is gone; requests are wiped. */
+static void
+outq_clear(struct worker *w)
+{
+	struct authd_out	*o;
+
+	if (ev_is_active(&authd_wio))
+		ev_io_stop(w->loop, &authd_wio);
+	while ((o = STAILQ_FIRST(&outq)) != NULL) {
+		STAILQ_REMOVE_HEAD(&outq, entry);
+		cg_wipe(o->buf, o->len);
+		free(o);
+	}
+}
+
+static void
+outq_flush(struct worker *w)
+{
+	struct authd_out	*o;
+
+	while ((o = STAILQ_FIRST(&outq)) != NULL) {
+		if (ipc_send(w->authd_fd, o->type, o->id, o->buf, o->len,
+		    -1) == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == ENOBUFS)
+				return;
+			log_warn("sending to authd");
+		}
+		STAILQ_REMOVE_HEAD(&outq, entry);
+		cg_wipe(o->buf, o->len);
+		free(o);
+	}
+	ev_io_stop(w->loop, &authd_wio);
+}
+
+static void
+authd_write_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	outq_flush(W);
+}
+
+/*
+ * Send one message to authd, in order with everything queued before it.
+ * 0 once it is sent or queued; -1 if there is no authd or no memory.
+ */
+int
+authq_send(struct worker *w, uint16_t type, uint64_t id, const void *buf,
+    size_t len)
+{
+	struct authd_out	*o;
+
+	if (w->authd_fd == -1)
+		return -1;
+	if (STAILQ_EMPTY(&outq)) {
+		if (ipc_send(w->authd_fd, type, id, buf, len, -1) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != ENOBUFS)
+			return -1;
+	}
+	if ((o = malloc(sizeof(*o) + len)) == NULL)
+		return -1;
+	o->type = type;
+	o->id = id;
+	o->len = len;
+	memcpy(o->buf, buf, len);
+	STAILQ_INSERT_TAIL(&outq, o, entry);
+	if (!ev_is_active(&authd_wio)) {
+		ev_io_init(&authd_wio, authd_write_cb, w->authd_fd, EV_WRITE);
+		ev_io_start(w->loop, &authd_wio);
+	}
+	return 0;
+}
 
 /* Everyone waiting on an authd that went away: retry later. */
 static void
@@ -58,6 +153,7 @@ authq_set_channel(struct worker *w, int fd)
 {
 	if (w->authd_fd != -1) {
 		ev_io_stop(w->loop, &w->authd_io);
+		outq_clear(w);
 		close(w->authd_fd);
 		w->authd_fd = -1;
 		fail_all_pending(w);
@@ -90,6 +186,8 @@ authq_submit(struct worker *w, struct conn *c, const struct connect_params *cp)
 	connect_params_to_auth_req(cp, &req);
 	if (c->loopback)
 		req.flags |= AUTH_F_LOOPBACK;
+	if (c->forwarded)
+		req.flags |= AUTH_F_FORWARDED;
 	if (c->local)
 		req.flags |= AUTH_F_LOCAL;
 	if (c->has_origin) {
@@ -106,8 +204,7 @@ authq_submit(struct worker *w, struct conn *c, const struct connect_params *cp)
 		return -1;
 	}
 	c->auth_id = ++w->next_req_id;
-	rc = ipc_send(w->authd_fd, IPC_W2A_AUTH_REQ, c->auth_id, tb.data,
-	    tb.len, -1);
+	rc = authq_send(w, IPC_W2A_AUTH_REQ, c->auth_id, tb.data, tb.len);
 	cg_wipe(tb.data, tb.len);	/* the credentials leave this process */
 	if (rc == -1) {
 		log_warn("sending an auth request to authd");
@@ -174,9 +271,14 @@ authd_cb(struct ev_loop *loop, ev_io *io, int revents)
 			continue;
 		}
 		memcpy(&v, m.buf, sizeof(v));
-		if ((c = lookup(m.hdr.id)) != NULL) {
+		if ((c = lookup(m.hdr.id)) != NULL)
 			authq_forget(c);
+		if (c != NULL && c->state == CS_AUTHING)
 			ws_verdict(c, &v);
+		else if (v.result == VERDICT_OK && v.session[0] != '\0') {
+			/* Its client left (or timed out) while authd decided. */
+			(void)authq_send(w, IPC_W2A_SESSION_END, 0, v.session,
+			    AUTH_SESSION_LEN);
 		}
 		cg_wipe(&v, sizeof(v));
 		cg_wipe(m.buf, m.hdr.len);

@@ -156,8 +156,13 @@ conn_free(struct conn *c)
 	authq_forget(c);
 	rpc_conn_gone(c);
 	if (c->session[0] != '\0' && W->authd_fd != -1)
-		(void)ipc_send(W->authd_fd, IPC_W2A_SESSION_END, 0, c->session,
-		    AUTH_SESSION_LEN, -1);
+		(void)authq_send(W, IPC_W2A_SESSION_END, 0, c->session,
+		    AUTH_SESSION_LEN);
+	else if (c->pending.result == VERDICT_OK &&
+	    c->pending.session[0] != '\0' && W->authd_fd != -1)
+		/* It left while its (delayed) success waited. */
+		(void)authq_send(W, IPC_W2A_SESSION_END, 0, c->pending.session,
+		    AUTH_SESSION_LEN);
 	if (c->state == CS_OPEN || c->open_entry.tqe_prev != NULL) {
 		if (c->open_entry.tqe_prev != NULL)
 			TAILQ_REMOVE(&open_conns, c, open_entry);

@@ -90,7 +90,7 @@ rpc_forward(struct worker *w, struct conn *c, const char *id,
 	p->id = ++next_rpc_id;
 	p->conn = c;
 	p->req_id = strdup(id);
-	rc = ipc_send(w->authd_fd, IPC_W2A_RPC, p->id, s, strlen(s), -1);
+	rc = authq_send(w, IPC_W2A_RPC, p->id, s, strlen(s));
 	free(s);
 	if (rc == -1 || p->req_id == NULL) {
 		free(p->req_id);

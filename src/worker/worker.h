@@ -57,6 +57,8 @@ void	accept_swap(struct worker *, const int *fds, int n);
 /* authq.c: the pending-verdict table and the authd channel */
 void	authq_set_channel(struct worker *, int fd);
 int	authq_ready(const struct worker *);
+int	authq_send(struct worker *, uint16_t type, uint64_t id,
+	    const void *buf, size_t len);
 struct connect_params;
 int	authq_submit(struct worker *, struct conn *,
 	    const struct connect_params *);
