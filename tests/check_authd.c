@@ -1048,31 +1048,165 @@ END_TEST
 START_TEST(limiter_local_exempt_with_doubling_delay)
 {
 	static const uint32_t	 want[] = { 250, 500, 1000, 2000, 4000, 5000,
-				    5000, 5000, 5000, 5000, 5000, 5000 };
+				    5000 };
 	struct auth_req		 r;
 	struct auth_verdict	 v;
+	uint64_t		 t = NOW;
 	size_t			 i;
 
+	/* Each attempt once the previous answer's delay is over. */
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		req_base(&r, 1);
 		r.token = S("wrong");
-		decide(&r, NOW + i, &v);
+		decide(&r, t, &v);
 		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
 		ck_assert_uint_eq(v.delay_ms, want[i]);
+		t += v.delay_ms;
 	}
 	req_base(&r, 1);
 	r.token = S(TOKEN);
-	decide(&r, NOW + 100, &v);
+	decide(&r, t, &v);
 	assert_ok(&v, AUTH_M_TOKEN, RW);
 	/* The success reset the history: back to 250 ms. */
 	r.token = S("wrong");
-	decide(&r, NOW + 101, &v);
+	decide(&r, t + 1, &v);
 	ck_assert_uint_eq(v.delay_ms, 250);
 	/* Out of the window the delay starts over too. */
-	decide(&r, NOW + 102, &v);
+	decide(&r, t + 251, &v);
 	ck_assert_uint_eq(v.delay_ms, 500);
-	decide(&r, NOW + 102 + 60001, &v);
+	decide(&r, t + 251 + 60001, &v);
 	ck_assert_uint_eq(v.delay_ms, 250);
+}
+END_TEST
+
+/*
+ * Issue 10 item 7: the delay binds the address, not each socket.  The
+ * answers of one loopback address come one delay after another, a
+ * success too; past RL_BACKLOG_MAX_MS of queued answers an attempt gets
+ * no comparison.  Before, 30 parallel sockets got 30 comparisons,
+ * each answered after 250 ms.
+ */
+START_TEST(limiter_exempt_delay_binds_the_address)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	uint32_t		last = 0;
+	int			i, compared = 0;
+
+	for (i = 0; i < 30; i++) {
+		req_base(&r, 1);
+		r.token = S(i == 29 ? TOKEN : "wrong");
+		decide(&r, NOW + (uint64_t)i, &v);
+		if (v.reason == AUTH_R_TOKEN_MISMATCH) {
+			compared++;
+			/* Each answer at least 250 ms after the last. */
+			ck_assert_uint_ge(v.delay_ms, last + 249);
+			last = v.delay_ms;
+		} else {
+			assert_deny(&v, AUTH_R_RATE_LIMITED);
+			ck_assert_uint_gt(v.retry_after_ms, 0);
+		}
+	}
+	/* 250+500+1000+2000+4000 ms queued, then one more: 12.75 s. */
+	ck_assert_int_eq(compared, 6);
+	/* The right token is compared again, but waits for the queue. */
+	req_base(&r, 1);
+	r.token = S(TOKEN);
+	decide(&r, NOW + 3000, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	ck_assert_uint_eq(v.delay_ms, 12750 - 3000);
+}
+END_TEST
+
+/*
+ * Issue 10 item 7: a gateway.localPeers address that is not loopback is
+ * local (silent pairing, hints) but never exempt from the lockout.
+ */
+START_TEST(limiter_local_peer_network_not_exempt)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	int			i;
+
+	for (i = 0; i < 10; i++) {
+		req_base(&r, 1);
+		r.flags &= ~(uint32_t)AUTH_F_LOOPBACK;
+		r.peer = S("10.213.0.2");
+		r.token = S("wrong");
+		decide(&r, NOW + (uint64_t)i * 1000, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+		ck_assert_uint_eq(v.delay_ms, 0);
+	}
+	req_base(&r, 1);
+	r.flags &= ~(uint32_t)AUTH_F_LOOPBACK;
+	r.peer = S("10.213.0.2");
+	r.token = S(TOKEN);
+	decide(&r, NOW + 10001, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	/* Loopback, forwarded by a trusted proxy, is not exempt either. */
+	for (i = 0; i < 11; i++) {
+		req_base(&r, 0);
+		r.flags |= AUTH_F_LOOPBACK | AUTH_F_FORWARDED;
+		r.peer = S("127.0.0.9");
+		r.token = S("wrong");
+		decide(&r, NOW + (uint64_t)i, &v);
+	}
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+}
+END_TEST
+
+/*
+ * Issue 10 item 3: one bucket per IPv6 /64 and per address, however it
+ * is written; IPv4 per /32.
+ */
+START_TEST(limiter_keys_by_prefix)
+{
+	static const char *const spellings[] = {
+		"2001:db8:1:2::1", "2001:DB8:1:2::2", "2001:db8:1:2:0:0:0:3",
+		"2001:0db8:0001:0002::4", "2001:db8:1:2:ffff::5",
+		"2001:db8:1:2::6", "2001:db8:1:2::7", "2001:db8:1:2::8",
+		"2001:db8:1:2::9", "2001:db8:1:2::a",
+	};
+	struct auth_req		r;
+	struct auth_verdict	v;
+	size_t			i;
+
+	for (i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+		req_base(&r, 0);
+		r.peer.p = spellings[i];
+		r.peer.len = strlen(spellings[i]);
+		r.token = S("wrong");
+		decide(&r, NOW + i, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	}
+	req_base(&r, 0);
+	r.peer = S("2001:db8:1:2::beef");
+	r.token = S(TOKEN);
+	decide(&r, NOW + 20, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	/* Another /64 is another client. */
+	req_base(&r, 0);
+	r.peer = S("2001:db8:1:3::1");
+	r.token = S(TOKEN);
+	decide(&r, NOW + 21, &v);
+	ck_assert_int_eq(v.result, VERDICT_OK);
+	/* IPv4-mapped IPv6 is the IPv4 address. */
+	for (i = 0; i < 10; i++) {
+		req_base(&r, 0);
+		r.peer = S("192.0.2.7");
+		r.token = S("wrong");
+		decide(&r, NOW + i, &v);
+	}
+	req_base(&r, 0);
+	r.peer = S("::ffff:192.0.2.7");
+	r.token = S(TOKEN);
+	decide(&r, NOW + 30, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	req_base(&r, 0);
+	r.peer = S("192.0.2.8");
+	r.token = S(TOKEN);
+	decide(&r, NOW + 31, &v);
+	ck_assert_int_eq(v.result, VERDICT_OK);
 }
 END_TEST
 
@@ -1218,6 +1352,40 @@ START_TEST(limiter_deferred_shared_failure)
 }
 END_TEST
 
+/*
+ * Issue 10 item 4: 10,001 addresses fail 10 times each (100,010
+ * failures, every slot of the table locked); a client with the right
+ * token from a fresh address still gets in.
+ */
+START_TEST(limiter_overflow_is_no_global_lockout)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	char			ip[32];
+	int			i, j;
+
+	for (i = 0; i <= RL_DEFAULT_MAX_ENTRIES; i++) {
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", i >> 16,
+		    (i >> 8) & 255, i & 255);
+		for (j = 0; j < 10; j++) {
+			req_base(&r, 0);
+			r.peer.p = ip;
+			r.peer.len = strlen(ip);
+			r.token = S("wrong");
+			decide(&r, NOW + (uint64_t)i, &v);
+		}
+	}
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);	/* the 10th locks */
+	decide(&r, NOW + 10002, &v);
+	assert_deny(&v, AUTH_R_RATE_LIMITED);
+	req_base(&r, 0);
+	r.peer = S("198.51.100.20");
+	r.token = S(TOKEN);
+	decide(&r, NOW + 20000, &v);
+	ck_assert_int_eq(v.result, VERDICT_OK);
+}
+END_TEST
+
 START_TEST(limiter_table_bounded)
 {
 	struct rl	*rl;
@@ -1240,27 +1408,32 @@ START_TEST(limiter_table_bounded)
 	    0, NOW + 20000, &retry), 0);
 	rl_free(rl);
 
-	/* Every slot locked: new keys are refused until a lock ends. */
+	/*
+	 * Every slot locked (issue 10 item 4): a key the table does not
+	 * hold is never refused, and its failure takes the place of the
+	 * lock that would end first.  Before, this was a global lockout.
+	 */
 	rl = rl_new(4, 1);
 	rl_set_policy(rl, &p);
 	for (i = 0; i < 4; i++) {
 		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
-		rl_record_failure(rl, "s", ip, strlen(ip), 0, NOW);
-		ck_assert_int_eq(rl_check(rl, "s", ip, strlen(ip), 0, NOW + 1,
+		rl_record_failure(rl, "s", ip, strlen(ip), 0, NOW + (uint64_t)i);
+		ck_assert_int_eq(rl_check(rl, "s", ip, strlen(ip), 0, NOW + 10,
 		    &retry), -1);
 	}
-	rl_record_failure(rl, "s", "10.0.0.9", 8, 0, NOW + 2);
+	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.8", 8, 0, NOW + 11, &retry),
+	    0);
+	rl_record_failure(rl, "s", "10.0.0.9", 8, 0, NOW + 12);
 	ck_assert_uint_eq(rl_size(rl), 4);
-	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.8", 8, 0, NOW + 3, &retry),
+	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.9", 8, 0, NOW + 13, &retry),
 	    -1);
-	ck_assert_uint_eq(retry, 300000 - 1);
-	/* Once a lock has run out there is room again. */
-	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.8", 8, 0, NOW + 300000,
-	    &retry), 0);
-	rl_record_failure(rl, "s", "10.0.0.8", 8, 0, NOW + 300001);
-	ck_assert_uint_eq(rl_size(rl), 4);
-	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.8", 8, 0, NOW + 300002,
-	    &retry), -1);
+	/* 10.0.0.0 locked first, so it went; the others still hold. */
+	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.0", 8, 0, NOW + 14, &retry),
+	    0);
+	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.3", 8, 0, NOW + 14, &retry),
+	    -1);
+	ck_assert_int_eq(rl_check(rl, "s", "10.0.0.8", 8, 0, NOW + 15, &retry),
+	    0);
 	/* Scopes are separate buckets. */
 	ck_assert_int_eq(rl_check(rl, "t", "10.0.0.1", 8, 0, NOW + 300002,
 	    &retry), 0);
@@ -3083,6 +3256,10 @@ authd_suite(void)
 	tcase_add_test(tc, limiter_missing_credentials_not_counted);
 	tcase_add_test(tc, limiter_policy);
 	tcase_add_test(tc, limiter_local_exempt_with_doubling_delay);
+	tcase_add_test(tc, limiter_exempt_delay_binds_the_address);
+	tcase_add_test(tc, limiter_local_peer_network_not_exempt);
+	tcase_add_test(tc, limiter_keys_by_prefix);
+	tcase_add_test(tc, limiter_overflow_is_no_global_lockout);
 	tcase_add_test(tc, limiter_exemption_off);
 	tcase_add_test(tc, limiter_browser_origin_not_exempt);
 	tcase_add_test(tc, limiter_device_token_fallback_defers);

@@ -274,6 +274,9 @@ uint32_t	 authd_mode(const struct authd *);
 const struct authd_keys *authd_keys(const struct authd *);
 /* The shared-secret limiter, or the browser-origin one. */
 struct rl	*authd_limiter(struct authd *, int browser);
+/* The prefixes a client address is keyed by (addr.h). */
+void		 authd_key_prefixes(const struct authd *, unsigned *v4,
+		    unsigned *v6);
 
 /* device.c */
 /*

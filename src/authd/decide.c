@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "addr.h"
 #include "authd.h"
 #include "config.h"
 #include "fingerprint.h"
@@ -39,6 +40,7 @@ struct facts {
 	const char	*role_name;
 	uint64_t	 scopes;	/* requested, known names only */
 	int		 local, has_origin, has_device;
+	int		 loopback;	/* may be exempt from the lockout */
 	int		 ui;		/* control UI or TUI */
 	int		 browser_ui;	/* control UI or copilot */
 	int		 webchat, native_ui, backend, cli;
@@ -62,6 +64,7 @@ struct attempt {
 	uint32_t		 method;	/* enum auth_method */
 	uint32_t		 reason;	/* why not auth_ok */
 	uint64_t		 retry_after;
+	uint64_t		 backlog;	/* answers queued, exempt keys */
 	int			 pending_shared; /* deferred failure */
 	struct auth_str		 devtok;	/* device token tried */
 	int			 devtok_explicit;
@@ -186,6 +189,13 @@ facts_init(struct facts *f, const struct auth_req *r)
 	f->role_name = pair_role_name(f->role);
 	f->scopes = requested_scopes(r);
 	f->local = (r->flags & AUTH_F_LOCAL) != 0;
+	/*
+	 * Exempt from the lockout: loopback that is also local (not left
+	 * out of a gateway.localPeers list), never a forwarded client and
+	 * never a localPeers network.
+	 */
+	f->loopback = (r->flags & AUTH_F_LOOPBACK) != 0 && f->local &&
+	    (r->flags & AUTH_F_FORWARDED) == 0;
 	f->has_origin = (r->flags & AUTH_F_HAS_ORIGIN) != 0;
 	f->has_device = (r->flags & AUTH_F_HAS_DEVICE) != 0;
 	f->ui = is(id, "openclaw-control-ui") || is(id, "openclaw-tui");
@@ -222,7 +232,7 @@ record_shared_failure(struct attempt *at)
 	uint32_t	d;
 
 	d = rl_record_failure(at->rl, RL_SCOPE_SHARED_SECRET, at->subject,
-	    at->slen, at->f.local, at->now);
+	    at->slen, at->f.loopback, at->now);
 	if (d > at->v->delay_ms)
 		at->v->delay_ms = d;
 }
@@ -272,6 +282,51 @@ grant(struct attempt *at, uint64_t scopes)
 
 /* ---- 1. shared secret ------------------------------------------------ */
 
+/*
+ * The client's address as a limiter key: parsed, then masked to the
+ * configured prefix, so neither another spelling nor another address of
+ * the same /64 is a fresh bucket.
+ */
+static size_t
+peer_key(struct attempt *at, char *out, size_t len)
+{
+	struct cg_addr	ca;
+	unsigned	v4, v6;
+	int		n;
+
+	authd_key_prefixes(at->a, &v4, &v6);
+	if (addr_parse(at->peer, strlen(at->peer), &ca) == -1 ||
+	    (n = addr_key(&ca, v4, v6, out, len)) < 0)
+		return (size_t)snprintf(out, len, "unknown");
+	return (size_t)n;
+}
+
+static const uint8_t in6_loopback[16] = { [15] = 1 };
+
+/* A loopback page's origin: http(s)://localhost|127.x|[::1][:port]. */
+static int
+loopback_origin(struct auth_str s)
+{
+	char		 o[AUTH_MAX_FIELD + 1];
+	const char	*h;
+	struct cg_addr	 ca;
+	size_t		 n;
+
+	if (canon_origin(s, o) == -1)
+		return 0;
+	h = strstr(o, "://") + 3;
+	if (*h == '[')
+		n = strcspn(h, "]") + 1;
+	else
+		n = strcspn(h, ":");
+	if (n == 9 && strncmp(h, "localhost", 9) == 0)
+		return 1;
+	if (addr_parse(h, n, &ca) == -1)
+		return 0;
+	return (ca.family == 4 && ca.addr[0] == 127) ||
+	    (ca.family == 6 && memcmp(ca.addr, in6_loopback, 16) == 0);
+}
+
 static void
 select_limiter(struct attempt *at)
 {
@@ -279,18 +334,23 @@ select_limiter(struct attempt *at)
 
 	norm_peer(r->peer, at->peer);
 	if (at->f.has_origin) {
-		/* Browsers: their own limiter, never loopback-exempt. */
+		/*
+		 * Browsers: their own limiter, never loopback-exempt.  Pages
+		 * on this host are told apart by their origin (several
+		 * local UIs share 127.0.0.1), but only loopback origins:
+		 * any other Origin text is the attacker's choice, and a
+		 * fresh bucket per invented origin would be no limit.
+		 */
 		at->rl = authd_limiter(at->a, 1);
-		if (at->f.local)
+		if (at->f.local && loopback_origin(r->origin))
 			at->slen = norm_origin(r->origin, at->subject,
 			    sizeof(at->subject));
 		else
-			at->slen = (size_t)snprintf(at->subject,
-			    sizeof(at->subject), "%s", at->peer);
+			at->slen = peer_key(at, at->subject,
+			    sizeof(at->subject));
 	} else {
 		at->rl = authd_limiter(at->a, 0);
-		at->slen = (size_t)snprintf(at->subject, sizeof(at->subject),
-		    "%s", at->peer);
+		at->slen = peer_key(at, at->subject, sizeof(at->subject));
 	}
 	if (at->slen >= sizeof(at->subject))
 		at->slen = sizeof(at->subject) - 1;
@@ -343,10 +403,12 @@ shared_secret(struct attempt *at)
 	}
 	/* Locked keys are refused before anything is compared (§10). */
 	if (rl_check(at->rl, RL_SCOPE_SHARED_SECRET, at->subject, at->slen,
-	    at->f.local, at->now, &at->retry_after) != 0) {
+	    at->f.loopback, at->now, &at->retry_after) != 0) {
 		at->reason = AUTH_R_RATE_LIMITED;
 		return;
 	}
+	at->backlog = rl_backlog(at->rl, RL_SCOPE_SHARED_SECRET, at->subject,
+	    at->slen, at->now);
 	match = authd_secret_matches(at->a, cand.p, cand.len);
 	if (!authd_secret_configured(at->a)) {
 		at->reason = pwmode ? AUTH_R_PASSWORD_MISSING_CONFIG :
@@ -432,7 +494,7 @@ device_token(struct attempt *at)
 	if (at->auth_ok || at->devtok.p == NULL)
 		return;
 	if (rl_check(at->rl, RL_SCOPE_DEVICE_TOKEN, at->subject, at->slen,
-	    at->f.local, at->now, &at->retry_after) != 0) {
+	    at->f.loopback, at->now, &at->retry_after) != 0) {
 		at->reason = AUTH_R_RATE_LIMITED;
 		return;
 	}
@@ -452,7 +514,7 @@ device_token(struct attempt *at)
 	else if (at->devtok_explicit || at->reason == AUTH_R_NONE)
 		at->reason = AUTH_R_DEVICE_TOKEN_MISMATCH;
 	(void)rl_record_failure(at->rl, RL_SCOPE_DEVICE_TOKEN, at->subject,
-	    at->slen, at->f.local, at->now);
+	    at->slen, at->f.loopback, at->now);
 }
 
 /* ---- 6. pairing (§7) ------------------------------------------------- */
@@ -714,5 +776,9 @@ authd_decide(struct authd *a, const struct auth_req *r, uint64_t now,
 	}
 	pairing_phase(&at);
 out:
+	/* Nothing, not even a success, overtakes a delayed failure. */
+	if (v->result != VERDICT_ERROR && at.backlog > v->delay_ms)
+		v->delay_ms = at.backlog > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)at.backlog;
 	sodium_memzero(&at, sizeof(at));
 }

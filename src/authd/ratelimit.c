@@ -25,6 +25,7 @@ struct rl_entry {
 	TAILQ_ENTRY(rl_entry)	 q;
 	int			 on_locked;
 	uint64_t		 locked_until;	/* 0: not locked */
+	uint64_t		 busy_until;	/* exempt: answer still delayed */
 	unsigned		 first, n;	/* ring of failure times */
 	uint64_t		 ts[RL_MAX_HISTORY];
 };
@@ -37,7 +38,6 @@ struct rl {
 	size_t			  n, max;
 	int			  allow_exempt;
 	struct rl_policy	  pol;
-	uint64_t		  overflow_until;
 	/* Unlocked keys by last failure, oldest first; locked by lock time. */
 	struct rl_list		  unlocked, locked;
 	uint8_t			  hkey[crypto_generichash_KEYBYTES];
@@ -202,25 +202,28 @@ rl_lock(struct rl *rl, struct rl_entry *e, uint64_t now)
 	rl_move(rl, e, 1);
 }
 
-/* Is there, or can there be made, room for one more key? */
-static int
-rl_room(struct rl *rl, uint64_t now, int make)
+/*
+ * Make room for one more key.  A full table never refuses anyone: that
+ * would turn an attacker's many addresses into a lockout of everybody
+ * (the reference's "overflow lock").  Instead the key that matters least
+ * goes: an expired lock, else the least recently failing unlocked key,
+ * else the lock that would end first.
+ */
+static void
+rl_make_room(struct rl *rl, uint64_t now)
 {
 	struct rl_entry	*e;
 
 	if (rl->n < rl->max)
-		return 1;
+		return;
 	if ((e = TAILQ_FIRST(&rl->locked)) != NULL && now >= e->locked_until) {
-		if (make)
-			rl_delete(rl, e);
-		return 1;
+		rl_delete(rl, e);
+		return;
 	}
-	if ((e = TAILQ_FIRST(&rl->unlocked)) != NULL) {
-		if (make)
-			rl_delete(rl, e);
-		return 1;
-	}
-	return 0;
+	if ((e = TAILQ_FIRST(&rl->unlocked)) == NULL)
+		e = TAILQ_FIRST(&rl->locked);
+	if (e != NULL)
+		rl_delete(rl, e);
 }
 
 int
@@ -231,18 +234,22 @@ rl_check(struct rl *rl, const char *scope, const char *subject, size_t slen,
 	struct rl_entry	*e;
 
 	*retry_after = 0;
-	if (rl_exempt(rl, local))
-		return 0;
 	rl_key(rl, scope, subject, slen, key);
-	if ((e = rl_find(rl, key)) == NULL) {
-		if (rl->overflow_until == 0)
-			return 0;
-		if (now >= rl->overflow_until || rl_room(rl, now, 0)) {
-			rl->overflow_until = 0;
-			return 0;
+	if ((e = rl_find(rl, key)) == NULL)
+		return 0;
+	if (rl_exempt(rl, local)) {
+		/*
+		 * Never locked, but the answers of one address come one
+		 * delay after another (rl_backlog), so parallel sockets
+		 * learn nothing sooner than one socket would.  Past
+		 * RL_BACKLOG_MAX_MS of queued answers the attempt is not
+		 * compared at all: retry once the queue has drained.
+		 */
+		if (e->busy_until > now + RL_BACKLOG_MAX_MS) {
+			*retry_after = e->busy_until - now - RL_BACKLOG_MAX_MS;
+			return -1;
 		}
-		*retry_after = rl->overflow_until - now;
-		return -1;
+		return 0;
 	}
 	rl_refresh(rl, e, now);
 	if (e->locked_until == 0 && e->n >= rl->pol.max_attempts)
@@ -273,14 +280,11 @@ rl_record_failure(struct rl *rl, const char *scope, const char *subject,
 	struct rl_entry	*e;
 	int		 exempt = rl_exempt(rl, local);
 	unsigned	 cap;
+	uint32_t	 d;
 
 	rl_key(rl, scope, subject, slen, key);
 	if ((e = rl_find(rl, key)) == NULL) {
-		if (!rl_room(rl, now, 1)) {
-			if (rl->overflow_until < now + rl->pol.lockout_ms)
-				rl->overflow_until = now + rl->pol.lockout_ms;
-			return exempt ? rl_delay(1) : 0;
-		}
+		rl_make_room(rl, now);
 		if ((e = calloc(1, sizeof(*e))) == NULL)
 			return exempt ? rl_delay(1) : 0;
 		memcpy(e->key, key, RL_KEYLEN);
@@ -301,11 +305,28 @@ rl_record_failure(struct rl *rl, const char *scope, const char *subject,
 	e->n++;
 	if (!e->on_locked)
 		rl_move(rl, e, 0);	/* most recent failure last */
-	if (exempt)
-		return rl_delay(e->n);
+	if (exempt) {
+		/* This answer goes out one delay after the last one. */
+		d = rl_delay(e->n);
+		e->busy_until = (e->busy_until > now ? e->busy_until : now) + d;
+		return (uint32_t)(e->busy_until - now);
+	}
 	if (e->n >= rl->pol.max_attempts)
 		rl_lock(rl, e, now);
 	return 0;
+}
+
+uint64_t
+rl_backlog(struct rl *rl, const char *scope, const char *subject,
+    size_t slen, uint64_t now)
+{
+	uint8_t		 key[RL_KEYLEN];
+	struct rl_entry	*e;
+
+	rl_key(rl, scope, subject, slen, key);
+	if ((e = rl_find(rl, key)) == NULL || e->busy_until <= now)
+		return 0;
+	return e->busy_until - now;
 }
 
 void

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "addr.h"
 #include "authd.h"
 #include "fingerprint.h"
 #include "ratelimit.h"
@@ -30,6 +31,7 @@ struct authd {
 	uint32_t		 mode;		/* enum cg_auth_mode */
 	struct authd_secret	 token, password;
 	struct rl		*rl, *rl_browser;
+	unsigned		 v4_prefix, v6_prefix;	/* limiter keys */
 	struct pairing		*pairing;
 };
 
@@ -81,6 +83,8 @@ authd_new(void)
 	randombytes_buf(a->keys, sizeof(*a->keys));
 	sodium_mprotect_readonly(a->keys);
 	a->rl = rl_new(0, 1);
+	a->v4_prefix = ADDR_DEFAULT_V4_PREFIX;
+	a->v6_prefix = ADDR_DEFAULT_V6_PREFIX;
 	a->rl_browser = rl_new(0, 0);
 	a->pairing = pairing_new(a->keys);
 	if (a->rl == NULL || a->rl_browser == NULL || a->pairing == NULL) {
@@ -158,6 +162,10 @@ authd_set_policy(struct authd *a, const struct ipc_auth_policy *p)
 		rp.window_ms = p->window_ms;
 		rp.lockout_ms = p->lockout_ms;
 		rp.exempt_local = p->exempt_loopback != 0;
+		if (p->ipv4_prefix >= 8 && p->ipv4_prefix <= 32)
+			a->v4_prefix = p->ipv4_prefix;
+		if (p->ipv6_prefix >= 16 && p->ipv6_prefix <= 128)
+			a->v6_prefix = p->ipv6_prefix;
 	}
 	rl_set_policy(a->rl, &rp);
 	/* Browser-origin attempts are never exempt (rl_new(…, 0)). */
@@ -219,6 +227,13 @@ struct rl *
 authd_limiter(struct authd *a, int browser)
 {
 	return browser ? a->rl_browser : a->rl;
+}
+
+void
+authd_key_prefixes(const struct authd *a, unsigned *v4, unsigned *v6)
+{
+	*v4 = a->v4_prefix;
+	*v6 = a->v6_prefix;
 }
 
 struct pairing *

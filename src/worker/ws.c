@@ -239,14 +239,6 @@ deny(struct conn *c, const struct auth_verdict *verdict)
 	    strlen(c->client.req_id), e), &cl);
 }
 
-static void
-delayed_deny_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct conn	*c = t->data;
-
-	deny(c, &c->pending);
-	cg_wipe(&c->pending, sizeof(c->pending));
-}
 
 static void
 accept_verdict(struct conn *c, const struct auth_verdict *v)
@@ -276,26 +268,45 @@ accept_verdict(struct conn *c, const struct auth_verdict *v)
 	lws_rx_flow_control(c->wsi, 1);
 }
 
+static void
+delayed_verdict_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct conn		*c = t->data;
+	struct auth_verdict	 v = c->pending;
+
+	cg_wipe(&c->pending, sizeof(c->pending));
+	if (v.result == VERDICT_OK)
+		accept_verdict(c, &v);
+	else
+		deny(c, &v);
+	cg_wipe(&v, sizeof(v));
+}
+
 void
 ws_verdict(struct conn *c, const struct auth_verdict *v)
 {
 	if (c->state != CS_AUTHING)
 		return;
-	if (v->result == VERDICT_OK) {
-		accept_verdict(c, v);
-		return;
-	}
-	if (v->delay_ms > 0 && v->result == VERDICT_DENY) {
-		/* Loopback failures are slowed down, not locked out (§10). */
+	if (v->delay_ms > 0 && v->result != VERDICT_ERROR) {
+		/*
+		 * Loopback failures are slowed down, not locked out (§10),
+		 * and authd delays every answer to an address whose earlier
+		 * failures are still delayed, a success too.  The verdict
+		 * waits here; a session it carries is ended by conn_free()
+		 * if the client leaves meanwhile.
+		 */
 		c->pending = *v;
 		ev_timer_stop(W->loop, &c->deadline);
-		ev_timer_init(&c->deadline, delayed_deny_cb,
+		ev_timer_init(&c->deadline, delayed_verdict_cb,
 		    v->delay_ms / 1000.0, 0.);
 		c->deadline.data = c;
 		ev_timer_start(W->loop, &c->deadline);
 		return;
 	}
-	deny(c, v);
+	if (v->result == VERDICT_OK)
+		accept_verdict(c, v);
+	else
+		deny(c, v);
 }
 
 static void
