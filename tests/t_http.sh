@@ -4,7 +4,7 @@
 # README row 13).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 60
+plan 61
 
 TOKEN=abc123
 FWD_BODY='{"error":{"message":"Proxy client attribution is required. Configure gateway.trustedProxies narrowly and make the proxy overwrite or safely rebuild forwarded client headers.","type":"proxy_attribution_required"}}'
@@ -96,8 +96,11 @@ like "$(q 'select(.ev == "http") | .headers["content-type"]')" '^text/plain' \
 wsr --bind 127.0.0.2 --hold 100
 is "$(qs '[.[] | select(.ev == "recv")][0].json.event')" connect.challenge \
     "pre-auth cap: another source address still gets a challenge"
+# Every socket counts from accept (issue 10 item 5), a plain request too.
 http_get "$BASE/healthz"
-is "$HTTP_STATUS" 200 "pre-auth cap: plain HTTP is not affected"
+is "$HTTP_STATUS" 503 "pre-auth cap: a plain HTTP socket from that address is refused too"
+http_get --interface 127.0.0.2 "$BASE/healthz"
+is "$HTTP_STATUS" 200 "pre-auth cap: plain HTTP from another address is not affected"
 kill -TERM "$BG_PID" 2>/dev/null
 wait "$BG_PID" 2>/dev/null
 for i in $(seq 1 30); do

@@ -31,9 +31,16 @@
 #define CG_MAX_BUFFERED		52428800
 #define CG_TICK_INTERVAL_MS	30000
 #define CG_HANDSHAKE_TIMEOUT_MS	15000
+/* From accept until the request headers are complete (slowloris). */
+#define CG_HTTP_REQUEST_TIMEOUT_MS 5000
 #define CG_PING_INTERVAL_MS	25000
 #define CG_PREAUTH_PER_IP	32
 #define CG_PREAUTH_GLOBAL	4096
+/*
+ * Descriptors a worker keeps for addresses that hold no unauthenticated
+ * socket: max(CG_FD_RESERVE, RLIMIT_NOFILE / 16).
+ */
+#define CG_FD_RESERVE		32
 #define CG_CLOSE_REASON_MAX	120
 
 #endif /* CLAWGATE_H */

@@ -22,11 +22,18 @@ struct conn_list	open_conns = TAILQ_HEAD_INITIALIZER(open_conns);
 
 /* --- per-address pre-auth counts, across every worker -------------------- */
 
-int
-preauth_count(const struct conn *c)
+/* The key a socket from `a' is counted under: the address itself. */
+void
+preauth_key_of(const struct cg_addr *a, struct cg_addr *key)
 {
-	return (int)preauth_shm_count(W->preauth, (int)W->cfg.nworkers,
-	    c->family, c->addr);
+	*key = *a;
+}
+
+unsigned
+preauth_count_key(const struct cg_addr *key)
+{
+	return preauth_shm_count(W->preauth, (int)W->cfg.nworkers,
+	    key->family, key->addr);
 }
 
 unsigned
@@ -35,13 +42,37 @@ preauth_total(void)
 	return preauth_shm_total(W->preauth, (int)W->cfg.nworkers);
 }
 
+static void
+conn_addr(const struct conn *c, struct cg_addr *a)
+{
+	addr_from_bytes(a, c->family, c->addr);
+}
+
 void
+preauth_charge(const struct cg_addr *key, int delta)
+{
+	preauth_shm_add(W->preauth, W->slot, key->family, key->addr, delta);
+}
+
+/* The socket was charged to `key' at accept: conn_free gives it back. */
+void
+preauth_attach(struct conn *c, const struct cg_addr *key)
+{
+	c->preauth_key = *key;
+	c->counted_preauth = 1;
+}
+
+static void
 preauth_add(struct conn *c)
 {
+	struct cg_addr	a, key;
+
 	if (c->counted_preauth)
 		return;
-	preauth_shm_add(W->preauth, W->slot, c->family, c->addr, 1);
-	c->counted_preauth = 1;
+	conn_addr(c, &a);
+	preauth_key_of(&a, &key);
+	preauth_charge(&key, 1);
+	preauth_attach(c, &key);
 }
 
 void
@@ -50,13 +81,85 @@ preauth_drop(struct conn *c)
 	if (!c->counted_preauth)
 		return;
 	c->counted_preauth = 0;
-	preauth_shm_add(W->preauth, W->slot, c->family, c->addr, -1);
+	preauth_charge(&c->preauth_key, -1);
+}
+
+/*
+ * A trusted proxy named the client (or no one: then the proxy itself):
+ * count the socket as that client's from now on.  A trusted proxy is
+ * not capped at accept (it carries everyone), so the caller applies the
+ * cap here: -1 if the client, this socket included, is over it.
+ */
+int
+preauth_rekey(struct conn *c)
+{
+	struct cg_addr	a, key;
+
+	if (!c->counted_preauth)
+		return 0;	/* authenticated: not counted any more */
+	conn_addr(c, &a);
+	preauth_key_of(&a, &key);
+	if (memcmp(&key, &c->preauth_key, sizeof(key)) != 0) {
+		preauth_drop(c);
+		preauth_add(c);
+	}
+	return preauth_count_key(&c->preauth_key) > W->cfg.preauth_per_ip ?
+	    -1 : 0;
+}
+
+/*
+ * A refused socket costs one line per key and interval, whatever the
+ * rate: a flood must not turn into a log flood.  A small direct-mapped
+ * table; a collision only costs an extra line.
+ */
+#define REFUSAL_SLOTS		256
+#define REFUSAL_INTERVAL_MS	10000
+
+static struct refusal {
+	struct cg_addr	key;
+	uint64_t	logged_ms;
+	unsigned	quiet;		/* refused since the last line */
+} refusals[REFUSAL_SLOTS];
+
+static unsigned
+refusal_slot(const struct cg_addr *key)
+{
+	uint32_t	h = 2166136261u ^ key->family;
+	size_t		i;
+
+	for (i = 0; i < sizeof(key->addr); i++)
+		h = (h ^ key->addr[i]) * 16777619u;
+	return h % REFUSAL_SLOTS;
+}
+
+void
+preauth_log_refusal(const struct cg_addr *key, const char *why)
+{
+	struct refusal	*r = &refusals[refusal_slot(key)];
+	uint64_t	 now = mono_ms();
+	char		 txt[ADDR_KEY_MAX];
+
+	if (memcmp(&r->key, key, sizeof(*key)) == 0 && r->logged_ms != 0 &&
+	    now - r->logged_ms < REFUSAL_INTERVAL_MS) {
+		r->quiet++;
+		return;
+	}
+	if (addr_key(key, 32, 128, txt, sizeof(txt)) == -1)
+		cg_strlcpy(txt, "?", sizeof(txt));
+	log_info("[ws] refused unauthenticated socket remote=%s reason=%s "
+	    "pre-auth=%u total=%u (one line per address per %d s; %u more "
+	    "refused since the last)", txt, why, preauth_count_key(key),
+	    preauth_total(), REFUSAL_INTERVAL_MS / 1000,
+	    memcmp(&r->key, key, sizeof(*key)) == 0 ? r->quiet : 0);
+	r->key = *key;
+	r->logged_ms = now;
+	r->quiet = 0;
 }
 
 /* --- lifecycle ------------------------------------------------------------ */
 
 static int
-in_cidrs(const struct ipc_cidr *list, uint32_t n, const struct conn *c)
+in_cidrs(const struct ipc_cidr *list, uint32_t n, const struct cg_addr *a)
 {
 	struct cg_cidr	cc;
 	uint32_t	i;
@@ -65,66 +168,85 @@ in_cidrs(const struct ipc_cidr *list, uint32_t n, const struct conn *c)
 		cc.family = list[i].family;
 		cc.prefix = list[i].prefix;
 		memcpy(cc.addr, list[i].addr, 16);
-		if (cidr_match(&cc, c->family, c->addr))
+		if (cidr_match(&cc, a->family, a->addr))
 			return 1;
 	}
 	return 0;
 }
 
-static void
-fill_addresses(struct conn *c, int fd)
+void
+conn_peer_addr(const struct sockaddr_storage *ss, struct cg_addr *a)
 {
-	struct sockaddr_storage	 ss, ls;
-	socklen_t		 sl = sizeof(ss), ll = sizeof(ls);
+	if (ss->ss_family == AF_INET6)
+		addr_from_bytes(a, 6,
+		    ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr);
+	else
+		addr_from_bytes(a, 4, (const uint8_t *)
+		    &((const struct sockaddr_in *)ss)->sin_addr);
+}
+
+int
+conn_addr_is_trusted_proxy(const struct cg_addr *a)
+{
+	return in_cidrs(W->cfg.trusted_proxies, W->cfg.ntrusted_proxies, a);
+}
+
+/* The canonical text (inet_ntop) is what logs and authd see. */
+void
+conn_set_client(struct conn *c, const struct cg_addr *a)
+{
+	c->family = a->family;
+	memcpy(c->addr, a->addr, sizeof(c->addr));
+	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, c->peer,
+	    sizeof(c->peer)) == NULL)
+		cg_strlcpy(c->peer, "?", sizeof(c->peer));
+}
+
+static int
+sock_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return 0;
+}
+
+static void
+fill_addresses(struct conn *c, int fd, const struct sockaddr_storage *ss)
+{
+	struct sockaddr_storage	 ls;
+	socklen_t		 ll = sizeof(ls);
+	struct cg_addr		 a, la;
 	char			 local[64] = "?";
-	int			 port = 0, lport = 0;
 
-	memset(&ss, 0, sizeof(ss));
+	conn_peer_addr(ss, &a);
+	c->sock_addr = a;
+	conn_set_client(c, &a);
+	c->loopback = a.family == 4 ? a.addr[0] == 127 :
+	    IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)a.addr);
 	memset(&ls, 0, sizeof(ls));
-	(void)getpeername(fd, (struct sockaddr *)&ss, &sl);
-	(void)getsockname(fd, (struct sockaddr *)&ls, &ll);
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			c->family = 4;
-			memcpy(c->addr, s6->sin6_addr.s6_addr + 12, 4);
-			inet_ntop(AF_INET, c->addr, c->peer, sizeof(c->peer));
-		} else {
-			c->family = 6;
-			memcpy(c->addr, &s6->sin6_addr, 16);
-			inet_ntop(AF_INET6, c->addr, c->peer, sizeof(c->peer));
-		}
-		port = ntohs(s6->sin6_port);
-		c->loopback = c->family == 4 ? c->addr[0] == 127 :
-		    IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		c->family = 4;
-		memcpy(c->addr, &s4->sin_addr, 4);
-		inet_ntop(AF_INET, c->addr, c->peer, sizeof(c->peer));
-		port = ntohs(s4->sin_port);
-		c->loopback = c->addr[0] == 127;
-	}
-	if (ls.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ls)->sin6_addr,
-		    local, sizeof(local));
-		lport = ntohs(((struct sockaddr_in6 *)&ls)->sin6_port);
-	} else if (ls.ss_family == AF_INET) {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ls)->sin_addr,
-		    local, sizeof(local));
-		lport = ntohs(((struct sockaddr_in *)&ls)->sin_port);
+	if (getsockname(fd, (struct sockaddr *)&ls, &ll) == 0 &&
+	    (ls.ss_family == AF_INET || ls.ss_family == AF_INET6)) {
+		/* The local side as the socket has it (::ffff:… stays). */
+		if (ls.ss_family == AF_INET6)
+			memcpy(la.addr, &((struct sockaddr_in6 *)&ls)->sin6_addr,
+			    16);
+		else
+			memcpy(la.addr, &((struct sockaddr_in *)&ls)->sin_addr,
+			    4);
+		inet_ntop(ls.ss_family, la.addr, local, sizeof(local));
 	}
 	snprintf(c->peer_port, sizeof(c->peer_port), "%s:%d->%s:%d", c->peer,
-	    port, local, lport);
+	    sock_port(ss), local, sock_port(&ls));
+	c->trusted_proxy = conn_addr_is_trusted_proxy(&a);
 	/* Locality before headers; a forwarding header revokes it later. */
 	c->local = W->cfg.nlocal_peers > 0 ?
-	    in_cidrs(W->cfg.local_peers, W->cfg.nlocal_peers, c) : c->loopback;
+	    in_cidrs(W->cfg.local_peers, W->cfg.nlocal_peers, &a) : c->loopback;
 }
 
 struct conn *
-conn_new(int fd)
+conn_new(int fd, const struct sockaddr_storage *peer)
 {
 	struct conn	*c;
 
@@ -136,14 +258,14 @@ conn_new(int fd)
 	cg_strlcpy(c->origin, "n/a", sizeof(c->origin));
 	cg_strlcpy(c->host, "n/a", sizeof(c->host));
 	cg_strlcpy(c->ua, "n/a", sizeof(c->ua));
-	fill_addresses(c, fd);
+	fill_addresses(c, fd, peer);
 	return c;
 }
 
 int
 conn_is_trusted_proxy(const struct conn *c)
 {
-	return in_cidrs(W->cfg.trusted_proxies, W->cfg.ntrusted_proxies, c);
+	return c->trusted_proxy;
 }
 
 void

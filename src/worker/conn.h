@@ -5,12 +5,14 @@
 #define CG_CONN_H
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <ev.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "authproto.h"
 
 enum conn_state {
@@ -65,7 +67,8 @@ struct conn {
 	char			 ua[160];
 	int			 has_origin;
 	uint64_t		 opened_mono;
-	ev_timer		 deadline;	/* handshake deadline, reply delay */
+	ev_timer		 deadline;	/* request/handshake deadline, reply delay */
+	int			 request_seen;	/* first request's headers complete */
 	/* Receive assembly. */
 	char			*rx;
 	size_t			 rx_len, rx_cap;
@@ -80,7 +83,16 @@ struct conn {
 	struct client_info	 client;
 	uint64_t		 auth_id;	/* pending verdict id, 0 if none */
 	struct auth_verdict	 pending;	/* a denial held for delay_ms */
+	/*
+	 * Counted in the pre-auth zone from accept until authenticated or
+	 * freed, under `preauth_key' (the address it was counted as, masked
+	 * to the prefix), so the decrement hits the same buckets even after
+	 * attribution or a reload changed the address or the prefix.
+	 */
 	int			 counted_preauth;
+	struct cg_addr		 preauth_key;
+	struct cg_addr		 sock_addr;	/* the socket peer itself */
+	int			 trusted_proxy;	/* ... is a trusted proxy */
 	/* After hello-ok. */
 	uint64_t		 scopes;
 	char			 role[16];
@@ -99,7 +111,7 @@ TAILQ_HEAD(conn_list, conn);
 
 extern struct conn_list	open_conns;
 
-struct conn	*conn_new(int fd);
+struct conn	*conn_new(int fd, const struct sockaddr_storage *peer);
 void		 conn_free(struct conn *);
 /* Queue a text frame (copies); closes with 1008 "slow consumer" past the cap. */
 int		 conn_send_text(struct conn *, const char *, size_t);
@@ -111,11 +123,27 @@ void		 conn_close(struct conn *, int code, const char *reason);
 int		 conn_writable(struct conn *);
 void		 conn_log(struct conn *, const char *what, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
-/* Per-source-address count of unauthenticated sockets. */
 int		 conn_is_trusted_proxy(const struct conn *);
-int		 preauth_count(const struct conn *);
+/* Attribute the connection to `a' (a trusted proxy's client). */
+void		 conn_set_client(struct conn *, const struct cg_addr *a);
+/* The peer's address as 4/6 and 16 bytes (IPv4-mapped becomes IPv4). */
+void		 conn_peer_addr(const struct sockaddr_storage *, struct cg_addr *);
+int		 conn_addr_is_trusted_proxy(const struct cg_addr *);
+
+/*
+ * Per-source-address count of unauthenticated sockets, across workers.
+ * A socket counts from accept (preauth_charge, preauth_attach) until it
+ * authenticates or closes (preauth_drop); preauth_rekey moves it to the
+ * client a trusted proxy names.
+ */
+void		 preauth_key_of(const struct cg_addr *, struct cg_addr *key);
+unsigned	 preauth_count_key(const struct cg_addr *key);
 unsigned	 preauth_total(void);
-void		 preauth_add(struct conn *);
+void		 preauth_charge(const struct cg_addr *key, int delta);
+void		 preauth_attach(struct conn *, const struct cg_addr *key);
 void		 preauth_drop(struct conn *);
+int		 preauth_rekey(struct conn *);
+/* One log line per key and interval for refused sockets. */
+void		 preauth_log_refusal(const struct cg_addr *key, const char *why);
 
 #endif /* CG_CONN_H */

@@ -4,8 +4,6 @@
  * WebSocket exists (an untrusted proxy's forwarding headers, too many
  * unauthenticated sockets from one address).
  */
-#include <arpa/inet.h>
-
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,8 +142,9 @@ copy_header(struct lws *wsi, enum lws_token_indexes t, char *out,
 static void
 attribute_forwarded(struct lws *wsi, struct conn *c)
 {
-	char	xff[512], *last;
-	int	n;
+	struct cg_addr	 a;
+	char		 xff[512], *last;
+	int		 n;
 
 	n = lws_hdr_copy(wsi, xff, sizeof(xff), WSI_TOKEN_X_FORWARDED_FOR);
 	if (n <= 0)
@@ -155,14 +154,9 @@ attribute_forwarded(struct lws *wsi, struct conn *c)
 	while (*last == ' ')
 		last++;
 	last[strcspn(last, " ")] = '\0';
-	if (inet_pton(AF_INET, last, c->addr) == 1) {
-		memset(c->addr + 4, 0, 12);
-		c->family = 4;
-	} else if (inet_pton(AF_INET6, last, c->addr) == 1)
-		c->family = 6;
-	else
+	if (addr_parse(last, strlen(last), &a) == -1)
 		return;
-	cg_strlcpy(c->peer, last, sizeof(c->peer));
+	conn_set_client(c, &a);
 	c->loopback = 0;
 }
 
@@ -183,32 +177,55 @@ refuse_unattributed(struct lws *wsi, struct conn *c)
 	return -1;
 }
 
-int
-http_refuse_upgrade(struct lws *wsi, struct conn *c)
+static int
+refuse_busy(struct lws *wsi, struct conn *c)
 {
 	static const char busy_body[] = "Too many unauthenticated sockets";
 
+	preauth_log_refusal(&c->preauth_key, "per-address cap");
+	(void)respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "text/plain",
+	    CSP_JSON, NULL, busy_body, sizeof(busy_body) - 1, 0, 1);
+	return -1;
+}
+
+/*
+ * Whose request is this?  Starts from the socket peer for every
+ * request (a proxy's keep-alive connection may carry several clients).
+ * 0, or -1 once a refusal was answered: 403 for forwarding headers
+ * from an untrusted peer, 503 if the client a trusted proxy names is
+ * over its pre-auth cap (checked here, not at accept, for a trusted
+ * proxy).
+ */
+static int
+attribute_request(struct lws *wsi, struct conn *c, int upgrade)
+{
+	conn_set_client(c, &c->sock_addr);
+	if (!forwarding_headers(wsi)) {
+		/* The proxy's own requests: only its upgrades are capped. */
+		if (c->trusted_proxy && preauth_rekey(c) == -1 && upgrade)
+			return refuse_busy(wsi, c);
+		return 0;
+	}
+	if (!c->trusted_proxy)
+		return refuse_unattributed(wsi, c);
+	c->forwarded = 1;
+	c->local = 0;	/* attributed clients are remote */
+	attribute_forwarded(wsi, c);
+	if (preauth_rekey(c) == -1)
+		return refuse_busy(wsi, c);
+	return 0;
+}
+
+int
+http_refuse_upgrade(struct lws *wsi, struct conn *c)
+{
+	accept_request_seen(c);
 	copy_header(wsi, WSI_TOKEN_ORIGIN, c->origin, sizeof(c->origin));
 	c->has_origin = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0;
 	copy_header(wsi, WSI_TOKEN_HOST, c->host, sizeof(c->host));
 	copy_header(wsi, WSI_TOKEN_HTTP_USER_AGENT, c->ua, sizeof(c->ua));
-	if (forwarding_headers(wsi)) {
-		if (!conn_is_trusted_proxy(c)) {
-			(void)refuse_unattributed(wsi, c);
-			return 1;
-		}
-		c->forwarded = 1;
-		c->local = 0;	/* attributed clients are remote */
-		attribute_forwarded(wsi, c);
-	}
-	if (preauth_count(c) >= (int)W->cfg.preauth_per_ip ||
-	    preauth_total() >= W->cfg.preauth_global) {
-		(void)respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
-		    "text/plain", CSP_JSON, NULL, busy_body,
-		    sizeof(busy_body) - 1, 0, 1);
-		return 1;
-	}
-	return 0;
+	/* Over the per-address cap: refused at accept (accept.c). */
+	return attribute_request(wsi, c, 1) == -1 ? 1 : 0;
 }
 
 /* `uri' is `name' or below it ("/healthz", "/healthz/x"). */
@@ -360,8 +377,9 @@ http_serve(struct lws *wsi, struct conn *c, const char *uri)
 	static const char json[] = "application/json; charset=utf-8";
 	int	get, head;
 
-	if (forwarding_headers(wsi) && !conn_is_trusted_proxy(c))
-		return refuse_unattributed(wsi, c);
+	accept_request_seen(c);
+	if (attribute_request(wsi, c, 0) == -1)
+		return -1;
 	get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
 	head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
 	if (!get && !head)

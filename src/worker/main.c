@@ -346,6 +346,7 @@ main(int argc, char *argv[])
 	if (w->loop == NULL)
 		fatalx("cannot create the event loop");
 	create_context(w);	/* before chroot: lws dlopens its libev glue */
+	accept_init(w);
 	ev_signal_init(&sigterm, sigterm_cb, SIGTERM);
 	ev_signal_start(w->loop, &sigterm);
 

@@ -50,9 +50,11 @@ struct worker {
 extern struct worker	*W;
 
 /* accept.c */
+void	accept_init(struct worker *);
 void	accept_start(struct worker *);
 void	accept_stop(struct worker *);
 void	accept_swap(struct worker *, const int *fds, int n);
+void	accept_request_seen(struct conn *);
 
 /* authq.c: the pending-verdict table and the authd channel */
 void	authq_set_channel(struct worker *, int fd);

@@ -409,7 +409,6 @@ static void
 on_established(struct worker *w, struct conn *c)
 {
 	c->state = CS_PREAUTH;
-	preauth_add(c);
 	/* Immediately: the Control UI gives up on the challenge after 750 ms. */
 	conn_send_json(c, hello_challenge(c));
 }
