@@ -1,19 +1,23 @@
 #!/bin/bash
-# t_preauth.sh: unauthenticated sockets are counted from accept and
-# cannot exhaust a worker (issue 10, item 5).
+# t_preauth.sh: unauthenticated sockets are counted from accept, per
+# address prefix, and cannot exhaust a worker (issue 10, items 3 and 5).
 #
 #  1. slowloris: 100 half-sent requests from one address, only the cap
 #     (32) is held, the rest refused at accept; another address is served
 #  2. a half-sent request is closed after the 5 s request deadline
 #  3. descriptors short (RLIMIT_NOFILE 160): an address that already
 #     holds pre-auth sockets is refused, a fresh one is still served
+#  4. a trusted proxy's X-Forwarded-For that cannot be read (too long,
+#     garbage, empty element, a port) is refused with 400, never
+#     attributed to the proxy
+#  5. the cap counts an IPv6 /64 once however its addresses are written
 #
 # Takes about 20 s (the request deadline is waited out once).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 
-plan 14
+plan 31
 
 TOKEN=preauth-test-token-0123456789
 PY=$TESTDIR/pa.py
@@ -155,3 +159,56 @@ like "$(grep -c 'reason=descriptor reserve' "$DAEMON_LOG")" '^[1-9]' \
     "descriptors: the refusals are logged as the descriptor reserve"
 ok '! grep -q "pausing accepts" "$DAEMON_LOG"' \
     "descriptors: accept never ran out of descriptors"
+
+# --- 4: a trusted proxy's unreadable X-Forwarded-For is a 400 ---------------
+start_daemon '{ "gateway": { "auth": { "mode": "token", "token": "'$TOKEN'" },
+    "trustedProxies": ["127.0.0.1/32"] } }'
+BASE="http://127.0.0.1:$PORT"
+LONG="198.51.100.1$(printf ', 198.51.100.%d' $(seq 2 60))"
+[ ${#LONG} -gt 600 ] || bail_out "the long chain is only ${#LONG} bytes"
+http_get -H "X-Forwarded-For: $LONG" "$BASE/readyz"
+is "$HTTP_STATUS" 400 "X-Forwarded-For of ${#LONG} bytes: 400"
+like "$HTTP_BODY" bad_forwarded_for "... with a JSON error"
+wsr -H "X-Forwarded-For: $LONG" --hold 100
+is "$(q 'select(.ev == "http") | .status')" 400 "... and no WebSocket for it either"
+like "$(grep 'bad X-Forwarded-For' "$DAEMON_LOG" | head -n 1)" \
+    'too long \([0-9]+ bytes\)' "... logged as too long"
+http_get -H 'X-Forwarded-For: garbage' "$BASE/readyz"
+is "$HTTP_STATUS" 400 "X-Forwarded-For: garbage: 400"
+wsr -H 'X-Forwarded-For: garbage"<x>' --hold 100
+is "$(q 'select(.ev == "http") | .status')" 400 "upgrade with X-Forwarded-For: garbage: 400"
+like "$(grep 'bad X-Forwarded-For' "$DAEMON_LOG" | tail -n 1)" \
+    'last hop is not an address .* xff="garbage\\x22<x>"' \
+    "... logged with the reason and the header escaped"
+http_get -H 'X-Forwarded-For: 203.0.113.7, ' "$BASE/readyz"
+is "$HTTP_STATUS" 400 "X-Forwarded-For with an empty element: 400"
+http_get -H 'X-Forwarded-For: 203.0.113.7:443' "$BASE/readyz"
+is "$HTTP_STATUS" 400 "X-Forwarded-For with a port: 400"
+http_get -H 'X-Forwarded-For: unknown, 203.0.113.7' "$BASE/readyz"
+is "$HTTP_STATUS" 200 "only the last hop must be an address: 200"
+http_get --interface 127.0.0.2 -H 'X-Forwarded-For: garbage' "$BASE/readyz"
+is "$HTTP_STATUS" 403 "the same from a peer that is not a trusted proxy: still 403"
+
+# --- 5: one cap per IPv6 /64, however the address is written --------------
+XFFS=()
+for i in $(seq 1 32); do
+	case $((i % 4)) in
+	0) XFFS+=("2001:db8::$i") ;;
+	1) XFFS+=("2001:DB8:0:0::$i") ;;
+	2) XFFS+=("[2001:db8::a:$i]") ;;
+	3) XFFS+=("unknown, 2001:0db8:0000:0000:ffff::$i") ;;
+	esac
+done
+R=$(python3 "$PY" upgrades "$PORT" "${XFFS[@]}" 2001:DB8::ffff:33 \
+    2001:db8:0:1::1 198.51.100.1)
+diag "upgrades: $R"
+is "$(jq -c '.[:32] | unique' <<<"$R")" "[101]" \
+    "IPv6 /64: 32 sockets from 2001:db8::/64, written four ways, upgrade"
+is "$(jq '.[32]' <<<"$R")" 503 "IPv6 /64: the 33rd address of that /64 gets 503"
+is "$(jq '.[33]' <<<"$R")" 101 "IPv6 /64: another /64 is not affected"
+is "$(jq '.[34]' <<<"$R")" 101 "IPv6 /64: an IPv4 client of the same proxy is not affected"
+like "$(grep -c 'remote=2001:db8::/64 reason=per-address cap' "$DAEMON_LOG")" '^1$' \
+    "IPv6 /64: the refusal is logged once, with the canonical prefix"
+wsr -H 'X-Forwarded-For: 2001:DB8:0:2:0:0:0:5' --hold 100
+like "$(grep 'closed before connect' "$DAEMON_LOG" | tail -n 1)" \
+    'remote=2001:db8:0:2::5 ' "the attributed client is logged (and sent to authd) in canonical text"

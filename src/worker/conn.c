@@ -22,11 +22,18 @@ struct conn_list	open_conns = TAILQ_HEAD_INITIALIZER(open_conns);
 
 /* --- per-address pre-auth counts, across every worker -------------------- */
 
-/* The key a socket from `a' is counted under: the address itself. */
+/*
+ * Count per prefix, not per address as written: an IPv6 client owns a
+ * whole /64, and every address in it would otherwise get a fresh cap.
+ */
 void
 preauth_key_of(const struct cg_addr *a, struct cg_addr *key)
 {
+	unsigned	v4 = W->cfg.ipv4_prefix, v6 = W->cfg.ipv6_prefix;
+
 	*key = *a;
+	addr_mask(key, v4 != 0 ? v4 : ADDR_DEFAULT_V4_PREFIX,
+	    v6 != 0 ? v6 : ADDR_DEFAULT_V6_PREFIX);
 }
 
 unsigned
@@ -138,13 +145,15 @@ preauth_log_refusal(const struct cg_addr *key, const char *why)
 	struct refusal	*r = &refusals[refusal_slot(key)];
 	uint64_t	 now = mono_ms();
 	char		 txt[ADDR_KEY_MAX];
+	unsigned	 v4 = W->cfg.ipv4_prefix, v6 = W->cfg.ipv6_prefix;
 
 	if (memcmp(&r->key, key, sizeof(*key)) == 0 && r->logged_ms != 0 &&
 	    now - r->logged_ms < REFUSAL_INTERVAL_MS) {
 		r->quiet++;
 		return;
 	}
-	if (addr_key(key, 32, 128, txt, sizeof(txt)) == -1)
+	if (addr_key(key, v4 ? v4 : ADDR_DEFAULT_V4_PREFIX,
+	    v6 ? v6 : ADDR_DEFAULT_V6_PREFIX, txt, sizeof(txt)) == -1)
 		cg_strlcpy(txt, "?", sizeof(txt));
 	log_info("[ws] refused unauthenticated socket remote=%s reason=%s "
 	    "pre-auth=%u total=%u (one line per address per %d s; %u more "

@@ -136,28 +136,82 @@ copy_header(struct lws *wsi, enum lws_token_indexes t, char *out,
 }
 
 /*
- * Attribute a trusted proxy's client: the right-most X-Forwarded-For
- * entry is the address the proxy itself saw.
+ * Header text for a log line: printable ASCII as is, anything else and
+ * quotes as \xHH, at most about 96 bytes of it.
  */
 static void
-attribute_forwarded(struct lws *wsi, struct conn *c)
+escape_header(char *out, size_t outlen, const char *in, size_t len)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i, o = 0;
+	unsigned char		ch;
+
+	for (i = 0; i < len && i < 96 && o + 5 < outlen; i++) {
+		ch = (unsigned char)in[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
+			out[o++] = (char)ch;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[ch >> 4];
+		out[o++] = hex[ch & 15];
+	}
+	if (i < len && o + 4 < outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+static int
+is_ows(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/*
+ * Attribute a trusted proxy's client: the right-most X-Forwarded-For
+ * entry is the address the proxy itself saw.  A chain we cannot read
+ * whole is refused, never attributed to the proxy: that would hand an
+ * attacker behind the proxy the proxy's own (often local) standing and
+ * a pre-auth bucket of its choosing.  NULL, or why the chain is bad;
+ * `xff' gets what was read, for the log.
+ */
+static const char *
+attribute_forwarded(struct lws *wsi, struct conn *c, char *xff, size_t len)
 {
 	struct cg_addr	 a;
-	char		 xff[512], *last;
+	const char	*p, *e, *comma, *last = NULL;
+	size_t		 lastlen = 0;
 	int		 n;
 
-	n = lws_hdr_copy(wsi, xff, sizeof(xff), WSI_TOKEN_X_FORWARDED_FOR);
-	if (n <= 0)
-		return;
-	last = strrchr(xff, ',');
-	last = last != NULL ? last + 1 : xff;
-	while (*last == ' ')
-		last++;
-	last[strcspn(last, " ")] = '\0';
-	if (addr_parse(last, strlen(last), &a) == -1)
-		return;
+	xff[0] = '\0';
+	n = lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+	if (n == 0)
+		return NULL;	/* another forwarding header only */
+	if (n < 0 || (size_t)n >= len ||
+	    lws_hdr_copy(wsi, xff, (int)len, WSI_TOKEN_X_FORWARDED_FOR) != n) {
+		xff[0] = '\0';
+		return "too long";
+	}
+	for (p = xff; p <= xff + n; p = comma + 1) {
+		if ((comma = memchr(p, ',', (size_t)(xff + n - p))) == NULL)
+			comma = xff + n;
+		for (e = comma; e > p && is_ows(e[-1]); e--)
+			;
+		while (p < e && is_ows(*p))
+			p++;
+		if (p == e)
+			return "empty element";
+		last = p;
+		lastlen = (size_t)(e - p);
+	}
+	if (last == NULL || addr_parse(last, lastlen, &a) == -1)
+		return "last hop is not an address";
 	conn_set_client(c, &a);
 	c->loopback = 0;
+	return NULL;
 }
 
 static const char proxy_body[] = "{\"error\":{\"message\":\"Proxy "
@@ -177,6 +231,27 @@ refuse_unattributed(struct lws *wsi, struct conn *c)
 	return -1;
 }
 
+static const char chain_body[] = "{\"error\":{\"message\":\"The trusted "
+    "proxy's X-Forwarded-For cannot be read: its last entry must be "
+    "exactly the client's IP address.\",\"type\":\"bad_forwarded_for\"}}";
+
+/* A trusted proxy's chain we cannot attribute: 400. */
+static int
+refuse_bad_chain(struct lws *wsi, struct conn *c, const char *why,
+    const char *xff)
+{
+	char	esc[512];
+
+	escape_header(esc, sizeof(esc), xff, strlen(xff));
+	conn_log(c, "bad X-Forwarded-For", "from trusted proxy: %s (%d bytes) "
+	    "xff=\"%s\" status=400", why,
+	    lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR), esc);
+	(void)respond(wsi, HTTP_STATUS_BAD_REQUEST,
+	    "application/json; charset=utf-8", CSP_JSON, NULL, chain_body,
+	    sizeof(chain_body) - 1, 0, 1);
+	return -1;
+}
+
 static int
 refuse_busy(struct lws *wsi, struct conn *c)
 {
@@ -192,13 +267,16 @@ refuse_busy(struct lws *wsi, struct conn *c)
  * Whose request is this?  Starts from the socket peer for every
  * request (a proxy's keep-alive connection may carry several clients).
  * 0, or -1 once a refusal was answered: 403 for forwarding headers
- * from an untrusted peer, 503 if the client a trusted proxy names is
- * over its pre-auth cap (checked here, not at accept, for a trusted
- * proxy).
+ * from an untrusted peer, 400 for a trusted proxy's unreadable chain,
+ * 503 if the client it names is over its pre-auth cap (checked here,
+ * not at accept, for a trusted proxy).
  */
 static int
 attribute_request(struct lws *wsi, struct conn *c, int upgrade)
 {
+	char		 xff[512];
+	const char	*why;
+
 	conn_set_client(c, &c->sock_addr);
 	if (!forwarding_headers(wsi)) {
 		/* The proxy's own requests: only its upgrades are capped. */
@@ -210,7 +288,8 @@ attribute_request(struct lws *wsi, struct conn *c, int upgrade)
 		return refuse_unattributed(wsi, c);
 	c->forwarded = 1;
 	c->local = 0;	/* attributed clients are remote */
-	attribute_forwarded(wsi, c);
+	if ((why = attribute_forwarded(wsi, c, xff, sizeof(xff))) != NULL)
+		return refuse_bad_chain(wsi, c, why, xff);
 	if (preauth_rekey(c) == -1)
 		return refuse_busy(wsi, c);
 	return 0;
