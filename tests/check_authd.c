@@ -1156,6 +1156,35 @@ START_TEST(limiter_local_peer_network_not_exempt)
 END_TEST
 
 /*
+ * Issue 10 item 12 (SECURITY.md G1): a worker that claims "loopback"
+ * for guesses, from as many 127.x.y.z addresses as it likes, gets one
+ * delay queue for all of them, not one per claimed address.
+ */
+START_TEST(limiter_loopback_claims_share_one_queue)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+	char			ip[32];
+	uint32_t		last = 0;
+	int			i;
+
+	for (i = 0; i < 5; i++) {
+		req_base(&r, 1);
+		snprintf(ip, sizeof(ip), "127.0.%d.%d", i, i + 1);
+		r.peer.p = ip;
+		r.peer.len = strlen(ip);
+		r.token = S("wrong");
+		decide(&r, NOW, &v);
+		assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+		ck_assert_uint_gt(v.delay_ms, last);
+		last = v.delay_ms;
+	}
+	/* 250 + 500 + 1000 + 2000 + 4000 */
+	ck_assert_uint_eq(last, 7750);
+}
+END_TEST
+
+/*
  * Issue 10 item 3: one bucket per IPv6 /64 and per address, however it
  * is written; IPv4 per /32.
  */
@@ -3257,6 +3286,7 @@ authd_suite(void)
 	tcase_add_test(tc, limiter_policy);
 	tcase_add_test(tc, limiter_local_exempt_with_doubling_delay);
 	tcase_add_test(tc, limiter_exempt_delay_binds_the_address);
+	tcase_add_test(tc, limiter_loopback_claims_share_one_queue);
 	tcase_add_test(tc, limiter_local_peer_network_not_exempt);
 	tcase_add_test(tc, limiter_keys_by_prefix);
 	tcase_add_test(tc, limiter_overflow_is_no_global_lockout);

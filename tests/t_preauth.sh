@@ -12,7 +12,7 @@
 #     attributed to the proxy
 #  5. the cap counts an IPv6 /64 once however its addresses are written
 #
-# Takes about 20 s (the request deadline is waited out once).
+# Takes about 15 s (the request deadline is waited out once).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"

@@ -350,7 +350,18 @@ select_limiter(struct attempt *at)
 			    sizeof(at->subject));
 	} else {
 		at->rl = authd_limiter(at->a, 0);
-		at->slen = peer_key(at, at->subject, sizeof(at->subject));
+		/*
+		 * Every exempt attempt shares one key, so its delays add up
+		 * for all of loopback: a worker that claims loopback for
+		 * guesses from anywhere, or a local client that binds
+		 * 127.x.y.z addresses by the million, gets one queue.
+		 */
+		if (rl_exempts(at->rl, at->f.loopback))
+			at->slen = (size_t)snprintf(at->subject,
+			    sizeof(at->subject), "loopback");
+		else
+			at->slen = peer_key(at, at->subject,
+			    sizeof(at->subject));
 	}
 	if (at->slen >= sizeof(at->subject))
 		at->slen = sizeof(at->subject) - 1;

@@ -34,6 +34,7 @@
 #include "authd.h"
 #include "authproto.h"
 #include "clawgate.h"
+#include "hold.h"
 #include "ipc.h"
 #include "log.h"
 #include "privdrop.h"
@@ -172,6 +173,20 @@ rpc_send(void *arg, uint64_t chan, uint16_t type, uint64_t id,
 			channel_send(&channels[i], type, id, p, len);
 }
 
+/* hold.c's way out: the channel may have gone meanwhile. */
+static void
+held_send(uint64_t chan, uint64_t id, const struct auth_verdict *v)
+{
+	int	i;
+
+	for (i = 0; i < MAX_CHANNELS; i++)
+		if (channels[i].fd != -1 && channels[i].id == chan) {
+			channel_send(&channels[i], IPC_A2W_VERDICT, id, v,
+			    sizeof(*v));
+			return;
+		}
+}
+
 static void
 answer(struct channel *c, const struct ipc_msg *m)
 {
@@ -190,7 +205,10 @@ answer(struct channel *c, const struct ipc_msg *m)
 		v.reason = AUTH_R_UNAVAILABLE;
 	} else
 		rpc_connect(rpc, c->id, &req, now_ms(), &v);
-	channel_send(c, IPC_A2W_VERDICT, m->hdr.id, &v, sizeof(v));
+	/* A delayed answer leaves authd late, whatever the worker does. */
+	if (v.delay_ms == 0 || v.result == VERDICT_ERROR ||
+	    hold_verdict(c->id, m->hdr.id, &v) == -1)
+		channel_send(c, IPC_A2W_VERDICT, m->hdr.id, &v, sizeof(v));
 	sodium_memzero(&v, sizeof(v));
 }
 
@@ -498,6 +516,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* a full store fails a save, no more */
+	hold_init(loop, held_send);
 	ev_io_init(&master_io, master_cb, CG_FD_MASTER, EV_READ);
 	ev_io_start(loop, &master_io);
 	master_out.fd = CG_FD_MASTER;

@@ -339,3 +339,9 @@ rl_reset(struct rl *rl, const char *scope, const char *subject, size_t slen)
 	if ((e = rl_find(rl, key)) != NULL)
 		rl_delete(rl, e);
 }
+
+int
+rl_exempts(const struct rl *rl, int local)
+{
+	return rl_exempt(rl, local);
+}

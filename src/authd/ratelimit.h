@@ -91,5 +91,7 @@ uint64_t	 rl_backlog(struct rl *, const char *scope,
 void		 rl_reset(struct rl *, const char *scope,
 		    const char *subject, size_t slen);
 size_t		 rl_size(const struct rl *);
+/* Would a caller with this locality be exempt from the lockout? */
+int		 rl_exempts(const struct rl *, int local);
 
 #endif /* CG_RATELIMIT_H */
