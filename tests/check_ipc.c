@@ -3,6 +3,7 @@
  * SEQPACKET socketpairs.
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 
 #include "authproto.h"
 #include "ipc.h"
+#include "log.h"
 
 static int	sv[2];
 
@@ -182,6 +184,48 @@ START_TEST(eof)
 }
 END_TEST
 
+/*
+ * A child's error line waits for room in a full channel instead of being
+ * dropped (issue 10 item 21): it is often the reason the child exits.
+ */
+START_TEST(child_error_waits_for_room)
+{
+	struct ipc_msg	m;
+	char		line[64];
+	int		filled = 0, got = 0, last = 0, rc, status;
+	pid_t		pid;
+
+	ck_assert_int_eq(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	memset(line, 'x', sizeof(line));
+	line[0] = LOG_LVL_INFO;
+	while (ipc_send(sv[0], IPC_X2M_LOG, 0, line, sizeof(line), -1) == 0)
+		filled++;
+	ck_assert_int_eq(errno, EAGAIN);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		log_init_child("test", sv[0], 0);
+		log_info("a full channel drops this one");
+		log_err("last words");
+		_exit(0);
+	}
+	close(sv[0]);
+	sv[0] = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	usleep(100000);		/* the child is blocked (or gave up) by now */
+	while ((rc = ipc_recv(sv[1], &m)) == 1) {
+		got++;
+		if (m.hdr.len == 1 + strlen("last words") &&
+		    memcmp(m.buf + 1, "last words", m.hdr.len - 1) == 0)
+			last = got;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(last == filled + 1, "error line %d of %d (%d filler)",
+	    last, got, filled);
+	ck_assert_int_eq(got, filled + 1);	/* the info line was dropped */
+}
+END_TEST
+
 static void
 set(struct auth_str *s, const char *v)
 {
@@ -302,6 +346,7 @@ ipc_suite(void)
 	tcase_add_test(tc, malformed_header);
 	tcase_add_test(tc, oversized_refused);
 	tcase_add_test(tc, eof);
+	tcase_add_test(tc, child_error_waits_for_room);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tlv");
 	tcase_add_test(tc, auth_req_roundtrip);

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,23 @@ log_child_line(const char *proc, int level, const char *msg, size_t len)
 	emit(proc, level, clean);
 }
 
+/*
+ * ... but not an error: it is often the last thing a child says before
+ * it exits, and the operator must learn why.  Wait for room; the master
+ * reads its channels all the time, and a dead master means EPIPE.
+ */
+static void
+send_waiting(const char *msg, size_t len)
+{
+	int	fl;
+
+	if ((fl = fcntl(log_ipc, F_GETFL)) == -1 ||
+	    fcntl(log_ipc, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		return;
+	(void)ipc_send(log_ipc, IPC_X2M_LOG, 0, msg, len, -1);
+	(void)fcntl(log_ipc, F_SETFL, fl);
+}
+
 void
 log_vmsg(int level, const char *fmt, va_list ap)
 {
@@ -129,8 +147,10 @@ log_vmsg(int level, const char *fmt, va_list ap)
 		n = sizeof(msg) - 2;
 	if (log_ipc >= 0) {
 		msg[0] = (char)level;
-		/* The channel is non-blocking: a full queue drops the line. */
-		ipc_send(log_ipc, IPC_X2M_LOG, 0, msg, (size_t)n + 1, -1);
+		/* The channel is non-blocking: a full queue drops the line... */
+		if (ipc_send(log_ipc, IPC_X2M_LOG, 0, msg, (size_t)n + 1,
+		    -1) == -1 && errno == EAGAIN && level == LOG_LVL_ERR)
+			send_waiting(msg, (size_t)n + 1);
 	} else {
 		char clean[1025];
 

@@ -451,6 +451,35 @@ authd_gave_up(struct master *m)
 	return recent > AUTHD_MAX_DEATHS;
 }
 
+/*
+ * A child's last words before it exits (authd refusing a damaged store
+ * at start-up) are still in its channel when libev reports the exit,
+ * often in the same loop iteration, and the exit callback may run first:
+ * read them before closing the channel.  The child is gone, so its end
+ * is closed and this stops at EOF.  Only its log lines matter now.
+ */
+static void
+drain_dead_child(struct child *c, const char *name)
+{
+	struct ipc_msg	msg;
+	int		rc;
+
+	while ((rc = ipc_recv(c->fd, &msg)) != 0) {
+		if (rc == -1) {
+			if (errno == EPROTO)
+				continue;	/* one bad message; read on */
+			break;
+		}
+		if (msg.fd >= 0)
+			close(msg.fd);
+		if (msg.hdr.type == IPC_X2M_LOG && ipc_check(c->kind ==
+		    CHILD_AUTHD ? IPC_CH_MASTER_FROM_AUTHD :
+		    IPC_CH_MASTER_FROM_WORKER, &msg) == 0)
+			log_child_line(name, (uint8_t)msg.buf[0],
+			    (const char *)msg.buf + 1, msg.hdr.len - 1);
+	}
+}
+
 static void
 child_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
@@ -465,6 +494,7 @@ child_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	describe_status(status, how, sizeof(how));
 	if (c->fd != -1) {
 		ev_io_stop(loop, &c->io);
+		drain_dead_child(c, name);
 		close(c->fd);
 		c->fd = -1;
 	}
