@@ -67,6 +67,35 @@ log_sanitize(char *out, size_t outlen, const char *in, size_t len)
 	return o;
 }
 
+size_t
+log_escape(char *out, size_t outlen, const char *in, size_t len)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i, o = 0;
+
+	if (outlen == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c > 0x20 && c < 0x7f && c != '=' && c != '"' &&
+		    c != '\\') {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 >= outlen)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o] = '\0';
+	return o;
+}
+
 static const char *
 level_name(int level)
 {

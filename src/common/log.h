@@ -33,5 +33,11 @@ void	log_child_line(const char *proc, int level, const char *msg,
 	    size_t len);
 /* Copy `in' replacing control characters, at most `max' bytes. */
 size_t	log_sanitize(char *out, size_t outlen, const char *in, size_t len);
+/*
+ * Client-chosen text for a `key=value' log field: a space, `=', `"',
+ * `\', control and non-ASCII bytes become \xHH, so the value cannot end
+ * early or forge another field.  Never splits an escape; NUL-terminated.
+ */
+size_t	log_escape(char *out, size_t outlen, const char *in, size_t len);
 
 #endif /* CG_LOG_H */

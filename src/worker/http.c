@@ -130,9 +130,14 @@ copy_header(struct lws *wsi, enum lws_token_indexes t, char *out,
 	char	buf[512];
 	int	n;
 
+	/*
+	 * Kept for log lines (and, for Origin, compared after parsing):
+	 * escaped so a header cannot forge a field.  A valid Origin has
+	 * nothing to escape; an escaped one no longer parses.
+	 */
 	n = lws_hdr_copy(wsi, buf, sizeof(buf), t);
 	if (n > 0)
-		log_sanitize(out, len, buf, (size_t)n);
+		log_escape(out, len, buf, (size_t)n);
 }
 
 /*

@@ -32,7 +32,7 @@ keep_client_info(struct conn *c, const struct connect_params *cp)
 
 #define COPY(dst, s)	do {						\
 	if ((s).p != NULL)						\
-		log_sanitize((dst), sizeof(dst), (s).p, (s).len);	\
+		log_escape((dst), sizeof(dst), (s).p, (s).len);	\
 } while (0)
 	COPY(ci->id, cp->client_id);
 	COPY(ci->mode, cp->client_mode);
@@ -44,7 +44,10 @@ keep_client_info(struct conn *c, const struct connect_params *cp)
 		COPY(ci->name, cp->display_name);
 	else
 		COPY(ci->name, cp->client_id);
-	COPY(ci->req_id, cp->req_id);
+	/* Echoed in the answer: only control characters replaced. */
+	if (cp->req_id.p != NULL)
+		log_sanitize(ci->req_id, sizeof(ci->req_id), cp->req_id.p,
+		    cp->req_id.len);
 #undef COPY
 	ci->class = cp->client_class;
 	ci->nscopes = cp->nscopes;
