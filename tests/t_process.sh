@@ -5,7 +5,7 @@
 [ "$(id -u)" = 0 ] && export CLAWGATE_TEST_ROOT=1
 . "$top_srcdir/tests/lib.sh"
 
-plan 34
+plan 40
 
 T=proc-token-0123456789abcdefghijklmn
 CONF='{"gateway":{"auth":{"mode":"token","token":"'$T'"}},"clawgate":{"workers":2}}'
@@ -135,6 +135,37 @@ isnt "$rc" 0 "fail-closed exit status is non-zero"
 like "$(cat "$DAEMON_LOG")" "authd cannot stay up" "the log says why it stopped"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$PORT/healthz")
 is "$code" 000 "nothing listens after a fail-closed stop"
+
+# --- the respawn delay resets once authd has stayed up (issue 10 item 22) -----
+# It doubles while authd keeps dying and used to stay high for good (reset
+# only after 60 s up); now 10 s up (CG_RESPAWN_STABLE_MS) brings it back
+# to 100 ms.  Three deaths here, so the fourth trips the crash-loop rule.
+start_daemon "$CONF"
+authd_dies()	# kill authd; 0 once its successor runs, within $1 tenths
+{
+	AUTHD_PID=$(children_named clawgate-authd)
+	kill -KILL "$AUTHD_PID"
+	wait_for "$1" new_authd
+}
+delays() { grep -o 'respawning authd in [0-9]* ms' "$DAEMON_LOG" | awk '{print $4}' | xargs; }
+authd_dies 30 && authd_dies 30
+is "$(delays)" "100 200" "the respawn delay doubles while authd keeps dying"
+sleep 11
+authd_dies 10
+ok $? "after 11 s up, a killed authd is back within 1 s"
+is "$(delays)" "100 200 100" "... its respawn delay is back to 100 ms"
+ok 'wait_for 30 handshake_ok' "connects succeed after that respawn"
+authd_dies 1
+if _wait_gone "$DAEMON_PID" 100; then
+	ok 0 "the fourth authd death within 60 s still fails closed"
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+else
+	ok 1 "the fourth authd death within 60 s still fails closed"
+	stop_daemon
+fi
+like "$(cat "$DAEMON_LOG")" "authd cannot stay up \\(4 exits within 60 s\\)" \
+    "... and the log says why"
 
 # --- master death: children exit on their own ---------------------------------
 start_daemon "$CONF"

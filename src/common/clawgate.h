@@ -19,6 +19,12 @@
 #define CG_EXIT_OSERR		71	/* an fd slot was wrong, etc. */
 #define CG_EXIT_CONFIG		78	/* EX_CONFIG: never respawn */
 
+/*
+ * A child that stayed up this long before it died is respawned after the
+ * shortest delay again: its crash was not part of a crash loop.
+ */
+#define CG_RESPAWN_STABLE_MS	10000
+
 /* Fixed fd slots for children (sshd's REEXEC_* idea). */
 #define CG_FD_MASTER		3	/* SEQPACKET to the master */
 #define CG_FD_AUTHD		4	/* worker only: SEQPACKET to authd */

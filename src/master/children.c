@@ -25,7 +25,6 @@
 
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		10000
-#define STABLE_MS		60000
 #define AUTHD_MAX_DEATHS	3	/* in AUTHD_DEATH_WINDOW_MS: fail closed */
 #define AUTHD_DEATH_WINDOW_MS	60000
 
@@ -426,7 +425,8 @@ schedule_respawn(struct master *m, struct child *c)
 {
 	char	name[32];
 
-	if (mono_ms() - c->started_ms > STABLE_MS)
+	/* The crash-loop rule (authd_gave_up) counts deaths, not delays. */
+	if (mono_ms() - c->started_ms >= CG_RESPAWN_STABLE_MS)
 		c->backoff_ms = 0;
 	c->backoff_ms = c->backoff_ms == 0 ? BACKOFF_MIN_MS :
 	    (c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
