@@ -11,6 +11,43 @@ cd "$top"
 # Headless Chromium and playwright-core, for the Control UI tests.
 "$top/scripts/install-browser.sh" >/dev/null || echo "test: browser not installed; browser tests will say why" >&2
 
+# The README's two commands run in order: the suite runs next to the
+# quick-start daemon (defaults: port 18789, /run/clawgate,
+# /var/lib/clawgate), so a test that leans on those defaults instead of
+# its own port and directories fails here rather than on a user's
+# machine.  A daemon that was already running is left alone; one we
+# start is stopped by its pid at the end.  Not being able to start it
+# is said, never a failure of the suite.
+qs_pid=
+qs_stop() {
+	[ -n "$qs_pid" ] || return 0
+	kill -TERM "$qs_pid" 2>/dev/null
+	i=0
+	while kill -0 "$qs_pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -0 "$qs_pid" 2>/dev/null && kill -KILL "$qs_pid" 2>/dev/null
+	echo "test: stopped the quick-start clawgated (pid $qs_pid)"
+	qs_pid=
+}
+trap qs_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+qs_running() {
+	[ -s /run/clawgate/clawgated.pid ] &&
+	    kill -0 "$(head -n 1 /run/clawgate/clawgated.pid)" 2>/dev/null
+}
+if qs_running; then
+	echo "test: a clawgated already runs on the defaults (pid $(head -n 1 /run/clawgate/clawgated.pid)); the suite runs next to it"
+elif mkdir -p "$top/build" &&
+    sh "$top/scripts/quickstart.sh" >"$top/build/quickstart.log" 2>&1 &&
+    qs_running; then
+	qs_pid=$(head -n 1 /run/clawgate/clawgated.pid)
+	echo "test: quick-start clawgated started (pid $qs_pid); the suite runs next to it"
+else
+	echo "test: the quick-start clawgated could not start (see build/quickstart.log); running the suite without it" >&2
+fi
+
 status=0
 run_suite() {
 	name=$1; shift

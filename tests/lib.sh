@@ -245,9 +245,13 @@ _daemon_ready()
 }
 
 # start_daemon CONFIG_TEXT [extra args]: write the config (JSON, merged
-# with clawgate.stateDir/runDir; or JSON5 text that uses @STATEDIR@ and
-# @RUNDIR@ where those go), start clawgated in the foreground mode in the
-# background on a free port and wait until /readyz answers 200.
+# with clawgate.stateDir/runDir and, unless it has one, gateway.port; or
+# JSON5 text that uses @STATEDIR@, @RUNDIR@ and @PORT@ where those go),
+# start clawgated in the foreground mode in the background on a free port
+# and wait until /readyz answers 200.  The config names its own port and
+# directories, so that the CLI (doctor included) run on it later, with
+# the daemon stopped, never meets another instance's defaults
+# (18789, /run/clawgate: a quick-start daemon on the same host).
 start_daemon()
 {
 	local text=$1 attempt rc conf
@@ -261,25 +265,27 @@ start_daemon()
 	fi
 	DAEMON_CONF=$DAEMON_DIR/clawgate.json5
 	DAEMON_LOG=$DAEMON_DIR/daemon.log
-	if [[ $text == *@STATEDIR@* ]]; then
-		conf=${text//@STATEDIR@/$DAEMON_DIR/state}
-		conf=${conf//@RUNDIR@/$DAEMON_DIR/run}
-	else
-		conf=$(jq --arg s "$DAEMON_DIR/state" --arg r "$DAEMON_DIR/run" \
-		    '.clawgate = ((.clawgate // {}) + {stateDir: $s, runDir: $r})' \
-		    <<<"$text") ||
-		    bail_out "start_daemon: config is neither JSON nor uses @STATEDIR@"
-	fi
-	printf '%s\n' "$conf" >"$DAEMON_CONF"
 	[ -x "$CLAWGATED" ] || bail_out "$CLAWGATED is not built"
-	if [ ${#_daemon_prefix[@]} -gt 0 ]; then
-		chmod 711 "$TESTDIR"
-		chown -R "$CLAWGATE_TEST_USER:" "$DAEMON_DIR" ||
-		    bail_out "cannot hand $DAEMON_DIR to $CLAWGATE_TEST_USER"
-	fi
 
 	for attempt in 1 2 3; do
 		PORT=$(free_port) || bail_out "no free port"
+		if [[ $text == *@STATEDIR@* ]]; then
+			conf=${text//@STATEDIR@/$DAEMON_DIR/state}
+			conf=${conf//@RUNDIR@/$DAEMON_DIR/run}
+			conf=${conf//@PORT@/$PORT}
+		else
+			conf=$(jq --arg s "$DAEMON_DIR/state" \
+			    --arg r "$DAEMON_DIR/run" --argjson p "$PORT" \
+			    '.clawgate = ((.clawgate // {}) + {stateDir: $s, runDir: $r})
+			    | .gateway.port //= $p' <<<"$text") ||
+			    bail_out "start_daemon: config is neither JSON nor uses @STATEDIR@"
+		fi
+		printf '%s\n' "$conf" >"$DAEMON_CONF"
+		if [ ${#_daemon_prefix[@]} -gt 0 ]; then
+			chmod 711 "$TESTDIR"
+			chown -R "$CLAWGATE_TEST_USER:" "$DAEMON_DIR" ||
+			    bail_out "cannot hand $DAEMON_DIR to $CLAWGATE_TEST_USER"
+		fi
 		HOME=$DAEMON_DIR "${_daemon_prefix[@]}" \
 		    "$CLAWGATED" -d -f "$DAEMON_CONF" --port "$PORT" "$@" \
 		    >>"$DAEMON_LOG" 2>&1 </dev/null &

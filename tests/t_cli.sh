@@ -83,15 +83,20 @@ is "$RC" 0 "config set --help exits 0"
 like "$OUT" "never taken.*from the command line" "config help says secrets are not taken from argv"
 
 # ============================================================ config edits
+# Every config written here names its own port, stateDir and runDir: the
+# defaults (18789, /run/clawgate) may belong to a daemon that is not ours
+# (the quick start's, which scripts/test.sh keeps running on purpose).
 D=$TESTDIR/cfg
 mkdir -p "$D"
 CF=$D/clawgate.json5
+CP=$(free_port)
+CP2=$(free_port)
 cat >"$CF" <<EOF
 // clawgated configuration: keep this comment
 {
   /* the gateway itself */
   gateway: {
-    port: 18789, // the port, with a comment
+    port: $CP, // the port, with a comment
     bind: 'loopback',
     auth: { mode: 'token' },
   },
@@ -101,14 +106,14 @@ EOF
 chmod 640 "$CF"
 cp "$CF" "$D/orig"
 
-cg -f "$CF" config set gateway.port 18790
+cg -f "$CF" config set gateway.port "$CP2"
 is "$RC" 0 "config set gateway.port: exit 0"
 like "$OUT" "Updated gateway.port in $CF" "config set says what it changed"
 is "$(diff "$D/orig" "$CF" | grep -c '^[<>]')" 2 "config set changed exactly one line"
-ok 'diff "$D/orig" "$CF" | grep -qx ">     port: 18790, // the port, with a comment"' \
+ok 'diff "$D/orig" "$CF" | grep -qx ">     port: $CP2, // the port, with a comment"' \
     "the edited line keeps its trailing comment"
 is "$(stat -c %a "$CF")" 640 "the file keeps its mode"
-sed 's/18789/18790/' "$D/orig" | cmp -s - "$CF"
+sed "s/port: $CP,/port: $CP2,/" "$D/orig" | cmp -s - "$CF"
 ok $? "every other byte is unchanged (comments, quotes, trailing commas)"
 
 cp "$CF" "$D/before"
@@ -188,7 +193,7 @@ cg -f "$D/bad.json5" config validate --json
 is "$(jq -r '.valid' <<<"$OUT")" false "config validate --json: valid false"
 if [ "$(id -u)" = 0 ]; then
 	chown nobody "$CF"
-	cg -f "$CF" config set gateway.port 18791
+	cg -f "$CF" config set gateway.port "$(free_port)"
 	is "$(stat -c %U "$CF")" nobody "run as root, an edit keeps the file's owner"
 else
 	skip 1 "not root: cannot hand the file to another owner"
@@ -198,6 +203,7 @@ fi
 CONF="// test daemon
 {
   gateway: {
+    port: @PORT@,
     auth: { mode: 'token' }, // token generated in the state dir
   },
   clawgate: { stateDir: '@STATEDIR@', runDir: '@RUNDIR@', workers: 1 },
@@ -406,6 +412,7 @@ cat >"$DAEMON_CONF" <<EOF
   gateway: {
     controlUi: { allowInsecureAuth: true }, // from an old guide
     remote: { token: '$RT' },
+    port: $(free_port),
   },
   clawgate: { stateDir: '$DAEMON_DIR/state', runDir: '$DAEMON_DIR/run', workers: 1 },
 }
@@ -426,13 +433,15 @@ is "$(grep -c "$RT" "$DAEMON_CONF")" 1 "the same token, once"
 ok 'grep -q "^// test daemon" "$DAEMON_CONF"' "the comments survived the fixes"
 
 # auth none or "*" on a network bind (doctor reads the file; no daemon)
-printf '{ gateway: { bind: "lan", auth: { mode: "none", dangerouslyAllowNoAuthOnNetwork: true } } }\n' \
-    >"$TESTDIR/none.json5"
+OWN="clawgate: { stateDir: \"$TESTDIR/own/state\", runDir: \"$TESTDIR/own/run\" }"
+printf '{ gateway: { port: %s, bind: "lan", auth: { mode: "none", dangerouslyAllowNoAuthOnNetwork: true } }, %s }\n' \
+    "$(free_port)" "$OWN" >"$TESTDIR/none.json5"
 cg -f "$TESTDIR/none.json5" doctor --json
 is "$(jq -r '.findings[] | select(.id == "no-auth-on-network") | .severity' <<<"$OUT")" critical \
     "auth none on a lan bind is critical"
 is "$(jq -r '.exitCode' <<<"$OUT")" 2 "doctor exit code 2"
-printf '{ gateway: { bind: "lan", controlUi: { allowedOrigins: ["*"] } } }\n' >"$TESTDIR/wild.json5"
+printf '{ gateway: { port: %s, bind: "lan", controlUi: { allowedOrigins: ["*"] } }, %s }\n' \
+    "$(free_port)" "$OWN" >"$TESTDIR/wild.json5"
 cg -f "$TESTDIR/wild.json5" doctor --json
 is "$(jq -r '.findings[] | select(.id == "wildcard-origin") | .severity' <<<"$OUT")" critical \
     "a \"*\" origin on a lan bind is critical"
