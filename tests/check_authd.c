@@ -33,6 +33,8 @@
 #define RW	(SCOPE_BIT(SCOPE_READ) | SCOPE_BIT(SCOPE_WRITE))
 
 static struct authd	*A;
+/* The install's fingerprint key in these tests (fingerprint.h). */
+static const uint8_t	 FPKEY[32] = { 0x6b, 0x65, 0x79, [31] = 0x01 };
 
 /* A test device: an Ed25519 key from a one-byte seed. */
 struct tdev {
@@ -114,9 +116,25 @@ setup_token(void)
 	ck_assert_int_eq(sodium_init() >= 0, 1);
 	A = authd_new();
 	ck_assert_ptr_nonnull(A);
+	ck_assert_int_eq(authd_set_fingerprint_key(A, FPKEY), 0);
 	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, TOKEN,
 	    strlen(TOKEN), NULL, 0), 0);
 	authd_set_policy(A, NULL);
+}
+
+/* The fingerprint before issue 10 item 2: anyone could compute it. */
+static void
+unkeyed_fp(const char *s, char out[FINGERPRINT_LEN + 1])
+{
+	crypto_hash_sha256_state	st;
+	uint8_t				h[32];
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st,
+	    (const uint8_t *)"clawgate-fingerprint-v1:", 24);
+	crypto_hash_sha256_update(&st, (const uint8_t *)s, strlen(s));
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(out, FINGERPRINT_LEN + 1, h, FINGERPRINT_LEN / 2);
 }
 
 static void
@@ -186,7 +204,7 @@ START_TEST(verdict_fixed_and_zeroed)
 	struct auth_req		r;
 	struct auth_verdict	v, want;
 
-	ck_assert_uint_eq(sizeof(struct auth_verdict), 384);
+	ck_assert_uint_eq(sizeof(struct auth_verdict), 400);
 	req_base(&r, 1);
 	decide(&r, NOW, &v);
 	memset(&want, 0, sizeof(want));
@@ -271,9 +289,65 @@ START_TEST(wrong_token_no_device)
 	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
 	ck_assert_uint_eq(v.flags & VERDICT_F_RETRY_DEVICE_TOKEN, 0);
 	ck_assert_uint_eq(v.delay_ms, 250);
-	secret_fingerprint(TOKEN, strlen(TOKEN), fp);
+	secret_fingerprint(FPKEY, TOKEN, strlen(TOKEN), fp);
 	ck_assert_str_eq(v.fingerprint, fp);
 	ck_assert_str_eq(authd_fingerprint(A), fp);
+	/* And the fingerprint of what was sent (issue 10, item 2). */
+	secret_fingerprint(FPKEY, "wrong-token", 11, fp);
+	ck_assert_str_eq(v.provided_fingerprint, fp);
+	/* Trimmed like the comparison; auth.password in token mode. */
+	r.token = S("  wrong-token\t");
+	decide(&r, NOW, &v);
+	ck_assert_str_eq(v.provided_fingerprint, fp);
+	r.token = S("");
+	r.password = S("wrong-token");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	ck_assert_str_eq(v.provided_fingerprint, fp);
+}
+END_TEST
+
+/* Issue 10, item 2: keyed, so no offline dictionary oracle. */
+START_TEST(fingerprint_is_keyed)
+{
+	static const uint8_t	k2[32] = { 0x02 };
+	char			a[FINGERPRINT_LEN + 1], b[FINGERPRINT_LEN + 1];
+	char			u[FINGERPRINT_LEN + 1];
+	size_t			i;
+
+	secret_fingerprint(FPKEY, TOKEN, strlen(TOKEN), a);
+	ck_assert_uint_eq(strlen(a), FINGERPRINT_LEN);
+	for (i = 0; i < FINGERPRINT_LEN; i++)
+		ck_assert(strchr("0123456789abcdef", a[i]) != NULL);
+	unkeyed_fp(TOKEN, u);
+	ck_assert_str_ne(a, u);
+	secret_fingerprint(k2, TOKEN, strlen(TOKEN), b);
+	ck_assert_str_ne(a, b);		/* another install */
+	secret_fingerprint(FPKEY, TOKEN, strlen(TOKEN), b);
+	ck_assert_str_eq(a, b);		/* stable */
+	/* authd uses the key the master sends, not its per-boot one. */
+	ck_assert_str_eq(authd_fingerprint(A), a);
+	ck_assert_int_eq(authd_set_fingerprint_key(A, k2), 0);
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, TOKEN,
+	    strlen(TOKEN), NULL, 0), 0);
+	secret_fingerprint(k2, TOKEN, strlen(TOKEN), b);
+	ck_assert_str_eq(authd_fingerprint(A), b);
+}
+END_TEST
+
+/* A remote peer's verdict carries no fingerprint at all. */
+START_TEST(remote_mismatch_no_fingerprints)
+{
+	struct auth_req		r;
+	struct auth_verdict	v;
+
+	req_base(&r, 0);
+	r.peer = S("10.200.1.1");
+	r.token = S("wrong-token");
+	decide(&r, NOW, &v);
+	assert_deny(&v, AUTH_R_TOKEN_MISMATCH);
+	ck_assert_uint_eq(v.fingerprint[0], 0);
+	ck_assert_uint_eq(v.provided_fingerprint[0], 0);
 }
 END_TEST
 
@@ -1931,6 +2005,52 @@ START_TEST(browser_token_bound_to_secret)
 }
 END_TEST
 
+/*
+ * Browser tokens issued before fingerprints were keyed carry the old,
+ * unkeyed generation; the same secret adopts them.
+ */
+START_TEST(browser_token_survives_keying)
+{
+	struct auth_req		 r;
+	struct auth_verdict	 v;
+	struct tdev		 d;
+	struct pair_device	*pd;
+	char			 tok[DEVICE_TOKEN_LEN + 1], u[FINGERPRINT_LEN + 1];
+	uint8_t			 g[8];
+	uint64_t		 legacy;
+
+	tdev_init(&d, 49);
+	req_base(&r, 1);
+	r.client_id = S("openclaw-control-ui");
+	r.client_mode = S("webchat");
+	r.platform = S("Linux x86_64");
+	r.flags |= AUTH_F_HAS_ORIGIN;
+	r.origin = S("http://127.0.0.1:18789");
+	r.token = S(TOKEN);
+	tdev_sign(&d, &r, 0);
+	decide(&r, NOW, &v);
+	assert_ok(&v, AUTH_M_TOKEN, RW);
+	memcpy(tok, v.device_token, sizeof(tok));
+	unkeyed_fp(TOKEN, u);
+	ck_assert_int_eq(sodium_hex2bin(g, sizeof(g), u, 16, NULL, NULL,
+	    NULL), 0);
+	memcpy(&legacy, g, sizeof(legacy));
+	pd = pairing_lookup(authd_pairing(A), d.id);
+	ck_assert_ptr_nonnull(pd);
+	ck_assert_uint_ne(pd->tokens[PAIR_ROLE_OPERATOR].issuer_gen, legacy);
+	pd->tokens[PAIR_ROLE_OPERATOR].issuer_gen = legacy;
+	r.token = (struct auth_str){ NULL, 0 };
+	r.device_token = S(tok);
+	tdev_sign(&d, &r, 0);
+	decide(&r, NOW + 1, &v);
+	assert_deny(&v, AUTH_R_DEVICE_TOKEN_MISMATCH);
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, TOKEN,
+	    strlen(TOKEN), NULL, 0), 0);
+	decide(&r, NOW + 2, &v);
+	assert_ok(&v, AUTH_M_DEVICE_TOKEN, RW);
+}
+END_TEST
+
 START_TEST(token_key_survives_restore)
 {
 	struct authd		*b;
@@ -3246,6 +3366,8 @@ authd_suite(void)
 	tcase_add_test(tc, no_auth_no_device_requires_device);
 	tcase_add_test(tc, no_auth_with_device_is_token_missing);
 	tcase_add_test(tc, wrong_token_no_device);
+	tcase_add_test(tc, fingerprint_is_keyed);
+	tcase_add_test(tc, remote_mismatch_no_fingerprints);
 	tcase_add_test(tc, wrong_token_with_device_can_retry);
 	tcase_add_test(tc, right_token_no_device_local_cli_keeps_scopes);
 	tcase_add_test(tc, right_token_no_device_remote_clears_scopes);
@@ -3308,6 +3430,7 @@ authd_suite(void)
 	tcase_add_test(tc, metadata_pinned);
 	tcase_add_test(tc, revoke_and_rotate);
 	tcase_add_test(tc, browser_token_bound_to_secret);
+	tcase_add_test(tc, browser_token_survives_keying);
 	tcase_add_test(tc, token_key_survives_restore);
 	tcase_add_test(tc, pairing_scales);
 	suite_add_tcase(s, tc);

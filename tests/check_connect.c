@@ -1217,6 +1217,42 @@ START_TEST(t_expected_fingerprint)
 }
 END_TEST
 
+/* Both fingerprints, to local peers only (issue 10, item 2). */
+START_TEST(t_both_fingerprints_local_only)
+{
+	struct auth_verdict	 v;
+	struct err_client	 c;
+	struct err_close	 cl;
+	json_t			*e, *d;
+
+	client(&c, CLIENT_CLASS_CLI, 1);
+	memset(&v, 0, sizeof(v));
+	v.result = VERDICT_DENY;
+	v.reason = AUTH_R_TOKEN_MISMATCH;
+	memcpy(v.fingerprint, "ab12cd34ef56ab78", 16);
+	memcpy(v.provided_fingerprint, "0011223344556677", 16);
+	e = err_auth(&v, &c, &cl);
+	d = json_object_get(e, "details");
+	ck_assert_str_eq(json_string_value(json_object_get(d,
+	    "expectedFingerprint")), "ab12cd34ef56ab78");
+	ck_assert_str_eq(json_string_value(json_object_get(d,
+	    "providedFingerprint")), "0011223344556677");
+	json_decref(e);
+	/* A remote peer gets neither, whatever the verdict carries. */
+	client(&c, CLIENT_CLASS_CLI, 0);
+	e = err_auth(&v, &c, &cl);
+	d = json_object_get(e, "details");
+	ck_assert_ptr_null(json_object_get(d, "expectedFingerprint"));
+	ck_assert_ptr_null(json_object_get(d, "providedFingerprint"));
+	json_decref(e);
+	e = err_auth(&v, NULL, &cl);
+	d = json_object_get(e, "details");
+	ck_assert_ptr_null(json_object_get(d, "expectedFingerprint"));
+	ck_assert_ptr_null(json_object_get(d, "providedFingerprint"));
+	json_decref(e);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Pairing (§7.4).                                                     */
 /* ------------------------------------------------------------------ */
@@ -1670,6 +1706,7 @@ connect_suite(void)
 	tcase_add_test(tc, t_unavailable);
 	tcase_add_test(tc, t_also_failed);
 	tcase_add_test(tc, t_expected_fingerprint);
+	tcase_add_test(tc, t_both_fingerprints_local_only);
 	tcase_add_test(tc, t_reason_tokens);
 	suite_add_tcase(s, tc);
 

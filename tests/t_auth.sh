@@ -39,15 +39,17 @@ autherr()
 }
 
 # expect_error DESC WANT_ERROR_JSON [CONN]: the connect res carries exactly
-# this error and the server closes 1008 with its message.  clawgate's two
+# this error and the server closes 1008 with its message.  clawgate's
 # documented additions to details (src/worker/errors.h: expectedFingerprint,
-# alsoFailed) are left out of the comparison and tested on their own.
+# providedFingerprint, alsoFailed) are left out of the comparison and
+# tested on their own (tests/t_fingerprint.sh for the fingerprints).
 expect_error()
 {
 	local msg
 	msg=$(jq -r .message <<<"$2")
 	is "$(resq c1 '.error | del(.details.expectedFingerprint,
-	    .details.alsoFailed)' "${3:-1}")" "$(canon "$2")" "$1: error"
+	    .details.providedFingerprint, .details.alsoFailed)' "${3:-1}")" \
+	    "$(canon "$2")" "$1: error"
 	is "$(srv_close "${3:-1}")" "1008|$msg" "$1: close 1008 with the message"
 }
 
@@ -103,7 +105,8 @@ expect_error "wrong token, no device" "$(autherr \
     "unauthorized: gateway token mismatch ($LOCAL_TOKEN_HINT)" \
     AUTH_TOKEN_MISMATCH token_mismatch false update_auth_credentials)"
 
-fp=$(sed -n 's/.*fingerprint \([0-9A-Za-z_-]*\).*/\1/p' "$DAEMON_LOG" | head -n 1)
+fp=$(sed -n 's/.*secret source: .*; fingerprint \([0-9a-f]*\).*/\1/p' "$DAEMON_LOG" |
+    head -n 1)
 is "$(resq c1 .error.details.expectedFingerprint)" "$fp" \
     "wrong token: details.expectedFingerprint is the one clawgated logged"
 is "$(q 'select(.ev == "recv" or .ev == "close")' | grep -c "$TOKEN")" 0 \

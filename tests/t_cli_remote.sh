@@ -15,7 +15,7 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 93
+plan 94
 
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN OPENCLAW_GATEWAY_PASSWORD \
     CLAWGATE_GATEWAY_PASSWORD CLAWGATE_CONFIG XDG_CONFIG_HOME
@@ -176,8 +176,8 @@ like "$OUT" "Auth: +token; role operator; scopes operator.read" \
 CLAWGATE_GATEWAY_TOKEN=$TOKEN OPENCLAW_GATEWAY_TOKEN=$(secret) \
     cgx "$CLI_A" gateway status --url "$URL"
 is "$RC" 1 "two differing token variables: refused"
-like "$ERR" 'fingerprint [0-9a-f]{16}\) and \$OPENCLAW_GATEWAY_TOKEN \(fingerprint [0-9a-f]{16}\) differ' \
-    "two differing token variables: says so, by fingerprint"
+like "$ERR" '\$CLAWGATE_GATEWAY_TOKEN and \$OPENCLAW_GATEWAY_TOKEN are both set and differ' \
+    "two differing token variables: says so (no fingerprint: only the daemon can make one)"
 
 cgx "$CLI_A" gateway status --url "$URL" --json
 is "$RC" 0 "gateway status --url --json (device token): exit 0" || show
@@ -258,8 +258,11 @@ cgx "$CLI_B" devices list --url "$URL" --bind 127.0.0.2 --token-file "$WRONG"
 is "$RC" 1 "remote CLI, wrong token: exit 1"
 contains "$ERR" "unauthorized: gateway token mismatch (set gateway.remote.token to match gateway.auth.token)"
 ok $? "remote CLI, wrong token: the reference message for a remote CLI" || show
+contains "$ERR" "(fingerprint "
+ok $((!$?)) "remote CLI, wrong token: no fingerprint of what was sent, remotely" ||
+    show
 contains "$ERR" "expects fingerprint"
-ok $((!$?)) "remote CLI, wrong token: the expected fingerprint is not shown remotely" ||
+ok $((!$?)) "remote CLI, wrong token: nor the one the gateway expects" ||
     show
 
 "$CLAWGATE" -f "$DAEMON_CONF" devices approve "$RID_B" >/dev/null 2>&1
@@ -307,12 +310,14 @@ cgx "$CLI_A" devices list --url "$URL" --token-file "$WRONG"
 is "$RC" 1 "wrong token (local): exit 1"
 contains "$ERR" "gateway connect failed: unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)"
 ok $? "wrong token (local): the reference message" || show
-contains "$ERR" "(fingerprint "
-ok $? "wrong token: the fingerprint of what was sent" || show
+SENT_FP=$("$CLAWGATE" -f "$DAEMON_CONF" token fingerprint --json --from-file "$WRONG" 2>/dev/null |
+    jq -r .fingerprint)
+contains "$ERR" "(fingerprint $SENT_FP)"
+ok $? "wrong token: the fingerprint of what was sent, as the gateway made it" || show
 contains "$ERR" "the gateway expects fingerprint $FP"
 ok $? "wrong token (local): the fingerprint the gateway expects" || show
-contains "$ERR" "clawgate gateway status"
-ok $? "wrong token: compare with \`clawgate gateway status\` on the gateway host" ||
+contains "$ERR" "clawgate token fingerprint"
+ok $? "wrong token: how to check a secret on the gateway host" ||
     show
 contains "$ERR$OUT" "$(head -n1 "$WRONG")"
 ok $((!$?)) "wrong token: the secret itself is never printed"
@@ -323,7 +328,7 @@ contains "$ERR" "unauthorized: gateway token missing"
 ok $? "no credential: the reference message" || show
 contains "$ERR" "No credential was sent"
 ok $? "no credential: says nothing was sent" || show
-contains "$ERR" "Not sent: gateway.auth.token in $DAEMON_CONF (fingerprint $FP)"
+contains "$ERR" "Not sent: gateway.auth.token in $DAEMON_CONF."
 ok $? "no credential: names the local credential that was not sent, and why" ||
     show
 

@@ -4,7 +4,7 @@
 # generated token persisted before binding, conflicting sources refused.
 . "$top_srcdir/tests/lib.sh"
 
-plan 27
+plan 29
 
 D=$TESTDIR/cfg
 mkdir -p "$D"
@@ -36,6 +36,15 @@ write ok.json5 "// a comment
 check "$D/ok.json5"
 is "$RC" 0 "-n: a valid JSON5 file is accepted"
 like "$OUT" "configuration OK" "-n: says configuration OK"
+like "$OUT" "fingerprint - \\(no fingerprint key yet: the first start makes $D/state/fingerprint.key\\)" \
+    "-n before the first start: no fingerprint yet (no key), and why"
+ok '[ ! -e "$D/state" ]' "-n: nothing was made on disk"
+# The install's key, as the first start makes it (fingerprint.h).
+mkdir -p "$D/state"
+head -c 32 /dev/urandom >"$D/state/fingerprint.key"
+chmod 600 "$D/state/fingerprint.key"
+[ -n "${CLAWGATE_TEST_USER:-}" ] && chown -R "$CLAWGATE_TEST_USER:" "$D/state"
+check "$D/ok.json5"
 like "$OUT" "fingerprint [0-9a-f]{16}" "-n: shows the secret's fingerprint"
 ok '! grep -q cfg-token-0123456789abcdefghij <<<"$OUT"' "-n: never prints the secret"
 

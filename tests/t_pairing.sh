@@ -133,7 +133,8 @@ expect_error()
 {
 	local reason=${3:-$(jq -r .message <<<"$2")}
 	is "$(resq c1 '.error | del(.details.expectedFingerprint,
-	    .details.alsoFailed)')" "$(canon "$2")" "$1: error"
+	    .details.providedFingerprint, .details.alsoFailed)')" \
+	    "$(canon "$2")" "$1: error"
 	is "$(srv_close)" "1008|$reason" "$1: close 1008 ($reason)"
 }
 

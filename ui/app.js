@@ -5,8 +5,8 @@
 import { $, ago, clock, command, confirmButton, duration, h, replace }
     from "./dom.js";
 import { ConnectError, DEFAULT_SCOPES, Gateway } from "./gateway.js";
-import { fingerprint, forgetDeviceToken, loadDeviceToken, loadIdentity,
-    randomUUID, resetIdentity, saveDeviceToken } from "./identity.js";
+import { forgetDeviceToken, loadDeviceToken, loadIdentity, randomUUID,
+    resetIdentity, saveDeviceToken } from "./identity.js";
 
 // ------------------------------------------------------------ the address
 //
@@ -553,23 +553,30 @@ function showTokenMissing(e, password) {
 }
 
 function showTokenMismatch(e, password) {
+	// Only the gateway can fingerprint a secret (it keys them with a
+	// key it never gives out); it sends both to local pages only.
 	const d = e.error.details || {};
-	const mine = state.secret ? fingerprint(state.secret) : null;
-	const theirs = d.expectedFingerprint || null;
+	const fp = (v) => typeof v === "string" && /^[0-9a-f]{16}$/.test(v) ?
+	    v : null;
+	const mine = fp(d.providedFingerprint);
+	const theirs = fp(d.expectedFingerprint);
 	const what = password ? "password" : "token";
 	showProblem({ key: "token-mismatch", phase: "token-mismatch",
 	    pill: `Wrong ${what}`,
 	    title: `The gateway rejected this ${what}`,
 	    what: h("div", h("p", `The gateway at ${host()} does not accept ` +
-	    `the ${what} this page sent. Compare the fingerprints (short ` +
-	    "names for secrets; the secrets themselves are never shown):"),
-		h("dl.facts.fingerprints",
-		    h("dt", "This page's"), h("dd", h("code.fp-mine",
-			mine || "(none)")),
+	    `the ${what} this page sent.` + (mine || theirs ? " Compare the " +
+	    "fingerprints (short names the gateway gives secrets; the " +
+	    "secrets themselves are never shown):" : "")),
+		mine || theirs ? h("dl.facts.fingerprints",
+		    h("dt", "This page's"), h("dd", mine ?
+			h("code.fp-mine", mine) : "(not shown)"),
 		    h("dt", "The gateway's"), h("dd", theirs ?
-			h("code.fp-gateway", theirs) : ["shown by ",
-			h("code", "clawgate gateway status"),
-			" on the gateway host"]))),
+			h("code.fp-gateway", theirs) : "(not shown)")) :
+		h("p", "The gateway shows fingerprints to pages on its own " +
+		    "host only. On the gateway host, ",
+		    h("code", "clawgate token fingerprint"),
+		    " tells whether a token is the gateway's.")),
 	    todo: h("div", password ?
 		h("p", "Type the right password under Settings below.") :
 		[h("p", "On the gateway host, run this and open the link it " +
@@ -849,9 +856,8 @@ function renderPaired(paired) {
 function renderSecretState() {
 	const el = $("#secret-state");
 	if (state.secret)
-		replace(el, "A token is set for this tab only (fingerprint ",
-		    h("code", fingerprint(state.secret)), "). It is sent to the " +
-		    "gateway when connecting, and nowhere else.");
+		replace(el, "A token is set for this tab only. It is sent to " +
+		    "the gateway when connecting, and nowhere else.");
 	else
 		replace(el, "No token in this tab. Paste the token that ",
 		    h("code", "clawgate dashboard"), " shows on the gateway host.");

@@ -29,13 +29,6 @@ export function base64url(bytes) {
 
 export const utf8 = (s) => new TextEncoder().encode(s);
 
-// A short, non-secret name for a shared secret: the gateway computes the
-// same (16 hex chars of SHA-256("clawgate-fingerprint-v1:" || secret)).
-export function fingerprint(secret) {
-	return hex(ed.sha256(utf8("clawgate-fingerprint-v1:" + secret)))
-	    .slice(0, 16);
-}
-
 export function randomUUID() {
 	const b = crypto.getRandomValues(new Uint8Array(16));
 	b[6] = (b[6] & 0x0f) | 0x40;

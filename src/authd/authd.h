@@ -48,8 +48,23 @@ void		 authd_set_policy(struct authd *,
  */
 void		 authd_decide(struct authd *, const struct auth_req *,
 		    uint64_t now_ms, struct auth_verdict *out);
+/*
+ * The install's fingerprint key (fingerprint.h), from the master with
+ * the secrets; set it before authd_set_secrets().  Until then it is a
+ * random per-boot key.  Returns 0, or -1.
+ */
+int		 authd_set_fingerprint_key(struct authd *,
+		    const uint8_t key[32]);
 /* The active secret's fingerprint (16 hex chars), "" if none. */
 const char	*authd_fingerprint(const struct authd *);
+/*
+ * For a token or password mismatch: the active secret's fingerprint in
+ * `expected' and that of the secret `r' presented (the candidate the
+ * comparison used, trimmed) in `provided'; "" where there is none.
+ */
+void		 authd_fingerprints(const struct authd *,
+		    const struct auth_req *r, char expected[17],
+		    char provided[17]);
 /* The pairing table, for the RPC handlers and the store. */
 struct pairing	*authd_pairing(struct authd *);
 /*
@@ -259,6 +274,7 @@ struct authd_keys {
 	uint8_t		token_key[32];	/* derives device tokens */
 	uint8_t		hash_key[16];	/* SipHash, table buckets */
 	uint8_t		dummy[32];	/* compared when none stored */
+	uint8_t		fp_key[32];	/* the install's fingerprint key */
 };
 
 /* secrets.c */
@@ -297,6 +313,7 @@ char		*device_payload(const struct auth_req *, const char *role,
 struct pairing	*pairing_new(const struct authd_keys *);
 void		 pairing_free(struct pairing *);
 void		 pairing_rekey(struct pairing *);
+void		 pairing_regen(struct pairing *, uint64_t from, uint64_t to);
 struct pair_device *pairing_lookup(struct pairing *, const char *device_id);
 enum pair_status pairing_approve_via(struct pairing *, const char *request_id,
 		    uint64_t caller_scopes, uint32_t via, uint64_t now_ms,

@@ -257,10 +257,9 @@ unauthorized(struct attempt *at)
 	    provided_token(at->r) && !nonempty(at->r->device_token))
 		v->flags |= VERDICT_F_RETRY_DEVICE_TOKEN;
 	if ((at->reason == AUTH_R_TOKEN_MISMATCH ||
-	    at->reason == AUTH_R_PASSWORD_MISMATCH) &&
-	    authd_secret_configured(at->a))
-		snprintf(v->fingerprint, sizeof(v->fingerprint), "%s",
-		    authd_fingerprint(at->a));
+	    at->reason == AUTH_R_PASSWORD_MISMATCH) && at->f.local)
+		authd_fingerprints(at->a, at->r, v->fingerprint,
+		    v->provided_fingerprint);
 }
 
 static void

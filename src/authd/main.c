@@ -296,13 +296,15 @@ load_secrets(const struct ipc_msg *m)
 	    s.token_len <= 1024 && s.password_len <= 1024) {
 		tok = (const char *)m->buf + sizeof(s);
 		pw = tok + s.token_len;
-		if (authd_set_secrets(authd, s.auth_mode, s.token_len ? tok :
+		if (authd_set_fingerprint_key(authd, s.fp_key) == 0 &&
+		    authd_set_secrets(authd, s.auth_mode, s.token_len ? tok :
 		    NULL, s.token_len, s.password_len ? pw : NULL,
 		    s.password_len) == 0) {
 			ok = 1;
 			have_secrets = 1;
 		}
 	}
+	sodium_memzero(&s, sizeof(s));
 	if (!ok)
 		log_warnx("secrets message rejected; keeping the old secrets");
 	if (ipc_send(CG_FD_MASTER, IPC_A2M_SECRETS_RESULT, m->hdr.id, &ok,

@@ -462,6 +462,32 @@ pairing_rekey(struct pairing *p)
 					    &d->tokens[r]);
 }
 
+/*
+ * Tokens issued under the shared secret's generation `from' now belong
+ * to `to' (the same secret, renamed when fingerprints became keyed).
+ */
+void
+pairing_regen(struct pairing *p, uint64_t from, uint64_t to)
+{
+	struct pair_device	*d;
+	size_t			 i;
+	uint32_t		 r;
+	int			 n = 0;
+
+	if (from == 0 || to == 0 || from == to)
+		return;
+	for (i = 0; i < p->ndevb; i++)
+		for (d = p->dev[i]; d != NULL; d = d->hnext)
+			for (r = 0; r < PAIR_NROLES; r++)
+				if (d->tokens[r].present &&
+				    d->tokens[r].issuer_gen == from) {
+					d->tokens[r].issuer_gen = to;
+					n++;
+				}
+	if (n > 0)
+		changed(p, 1);
+}
+
 int
 pairing_issue_token(struct pairing *p, struct pair_device *d, uint32_t role,
     uint64_t scopes, uint64_t issuer_gen, uint64_t now,

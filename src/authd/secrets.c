@@ -4,7 +4,9 @@
  * secret.
  *
  * Secrets are kept only as BLAKE2b-256 digests keyed with a random
- * per-boot key.  A candidate is hashed the same way and compared with
+ * per-boot key, and as fingerprints keyed with the install's
+ * fingerprint key (fingerprint.h), which the master sends with them.
+ * A candidate is hashed the same way and compared with
  * crypto_verify_32(); when no secret is configured the candidate is
  * compared with a random dummy digest instead, so the work done never
  * depends on the secret, the candidate's content, or the configuration.
@@ -18,6 +20,9 @@
 #include "authd.h"
 #include "fingerprint.h"
 #include "ratelimit.h"
+
+_Static_assert(sizeof(((struct auth_verdict *)0)->provided_fingerprint) ==
+    FINGERPRINT_LEN + 1, "the fingerprint field holds the hex and a NUL");
 
 struct authd_secret {
 	int		configured;
@@ -108,26 +113,52 @@ authd_free(struct authd *a)
 	free(a);
 }
 
+/*
+ * The issuer generation before fingerprints were keyed: the first 8
+ * bytes of SHA-256("clawgate-fingerprint-v1:" || secret).  Only to
+ * carry device tokens issued then over to the keyed generation; never
+ * shown or stored again.
+ */
+static uint64_t
+legacy_generation(const char *p, size_t len)
+{
+	static const char		pfx[] = "clawgate-fingerprint-v1:";
+	crypto_hash_sha256_state	st;
+	uint8_t				h[crypto_hash_sha256_BYTES];
+	uint64_t			g;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)pfx, sizeof(pfx) - 1);
+	crypto_hash_sha256_update(&st, (const uint8_t *)p, len);
+	crypto_hash_sha256_final(&st, h);
+	memcpy(&g, h, sizeof(g));
+	sodium_memzero(&st, sizeof(st));
+	sodium_memzero(h, sizeof(h));
+	return g == 0 ? 1 : g;
+}
+
 static void
 secret_init(struct authd_secret *s, const struct authd_keys *k,
-    const char *p, size_t len)
+    const char *p, size_t len, uint64_t *legacy)
 {
 	struct auth_str	t = { p, len };
 	uint8_t		g[8];
 
 	memset(s, 0, sizeof(*s));
+	*legacy = 0;
 	t = authd_trim(t);
 	if (t.p == NULL || t.len == 0)
 		return;
 	s->configured = 1;
 	authd_digest(k, t.p, t.len, s->digest);
-	secret_fingerprint(t.p, t.len, s->fp);
+	secret_fingerprint(k->fp_key, t.p, t.len, s->fp);
 	/* The fingerprint is public; reuse it as the issuer generation. */
 	if (sodium_hex2bin(g, sizeof(g), s->fp, FINGERPRINT_LEN, NULL, NULL,
 	    NULL) == 0)
 		memcpy(&s->generation, g, sizeof(g));
 	if (s->generation == 0)
 		s->generation = 1;
+	*legacy = legacy_generation(t.p, t.len);
 }
 
 int
@@ -135,16 +166,20 @@ authd_set_secrets(struct authd *a, uint32_t mode, const char *token,
     size_t tlen, const char *password, size_t plen)
 {
 	struct authd_secret	t, pw;
+	uint64_t		tl, pl;
 
 	if (mode > MODE_NONE || tlen > AUTH_MAX_SECRET ||
 	    plen > AUTH_MAX_SECRET || (tlen > 0 && token == NULL) ||
 	    (plen > 0 && password == NULL))
 		return -1;
-	secret_init(&t, a->keys, token, tlen);
-	secret_init(&pw, a->keys, password, plen);
+	secret_init(&t, a->keys, token, tlen, &tl);
+	secret_init(&pw, a->keys, password, plen, &pl);
 	a->mode = mode;
 	a->token = t;
 	a->password = pw;
+	/* Device tokens issued under the unkeyed generation stay valid. */
+	pairing_regen(a->pairing, tl, t.generation);
+	pairing_regen(a->pairing, pl, pw.generation);
 	sodium_memzero(&t, sizeof(t));
 	sodium_memzero(&pw, sizeof(pw));
 	return 0;
@@ -209,6 +244,38 @@ const char *
 authd_fingerprint(const struct authd *a)
 {
 	return authd_secret_configured(a) ? active(a)->fp : "";
+}
+
+int
+authd_set_fingerprint_key(struct authd *a, const uint8_t key[32])
+{
+	if (sodium_mprotect_readwrite(a->keys) != 0)
+		return -1;
+	memcpy(a->keys->fp_key, key, sizeof(a->keys->fp_key));
+	sodium_mprotect_readonly(a->keys);
+	return 0;
+}
+
+void
+authd_fingerprints(const struct authd *a, const struct auth_req *r,
+    char expected[FINGERPRINT_LEN + 1], char provided[FINGERPRINT_LEN + 1])
+{
+	struct auth_str	tok = authd_trim(r->token);
+	struct auth_str	pw = authd_trim(r->password);
+	struct auth_str	cand;
+
+	expected[0] = provided[0] = '\0';
+	if (!authd_secret_configured(a))
+		return;
+	memcpy(expected, active(a)->fp, FINGERPRINT_LEN + 1);
+	/* The candidate decide.c's shared_secret() compared. */
+	if (a->mode == MODE_PASSWORD)
+		cand = pw.p != NULL && pw.len > 0 ? pw : tok;
+	else
+		cand = tok.p != NULL && tok.len > 0 ? tok : pw;
+	if (cand.p != NULL && cand.len > 0)
+		secret_fingerprint(a->keys->fp_key, cand.p, cand.len,
+		    provided);
 }
 
 uint32_t

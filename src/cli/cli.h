@@ -87,6 +87,14 @@ void	 ctl_path(struct cli *, char *buf, size_t len);
 json_t	*ctl_call(struct cli *, json_t *req, struct ctl_error *e);
 /* ctl_call with {"cmd": cmd}. */
 json_t	*ctl_cmd(struct cli *, const char *cmd, struct ctl_error *e);
+/*
+ * The running daemon's fingerprint of `secret' (only the daemon holds
+ * the key): {"ok":true, "fingerprint", "expected", "mode", "match"}, or
+ * NULL with `e' saying why (CTL_NOT_RUNNING: no daemon).  The request
+ * is wiped after sending.
+ */
+json_t	*ctl_fingerprint(struct cli *, const char *secret,
+	    struct ctl_error *e);
 /* The "error" of an {"ok":false} answer, as text. */
 const char *ctl_answer_error(const json_t *ans, char *buf, size_t len);
 
@@ -97,8 +105,6 @@ const char *secret_unsafe(const char *s, char *why, size_t len);
 char	*secret_read(const char *file, char *err, size_t errlen);
 /* A new URL-safe token: 32 random bytes, base64url (43 chars). */
 char	*secret_generate(void);
-/* The non-secret fingerprint of `s' (16 hex chars). */
-void	 secret_fp(const char *s, char out[17]);
 /* Is `path' one of the secret keys? */
 int	 secret_path(const char *path);
 

@@ -348,8 +348,8 @@ report(struct cli *c, const char *what, const char *path, const char *fp,
 
 /* The secret for a secret path, never from argv. */
 static json_t *
-secret_value(const char *path, const char *from, int generate, char *fp,
-    char *err, size_t errlen)
+secret_value(const char *path, const char *from, int generate, char *err,
+    size_t errlen)
 {
 	char	*s, why[256];
 	json_t	*v;
@@ -377,11 +377,29 @@ secret_value(const char *path, const char *from, int generate, char *fp,
 		free(s);
 		return NULL;
 	}
-	secret_fp(s, fp);
 	v = json_string(s);
 	explicit_bzero(s, strlen(s));
 	free(s);
 	return v;
+}
+
+/*
+ * The running daemon's fingerprint of a new secret (only the daemon has
+ * the key), or "" when no daemon answers.
+ */
+static void
+daemon_fp(struct cli *c, const char *secret, char fp[17])
+{
+	struct ctl_error	 e;
+	json_t			*ans;
+
+	fp[0] = '\0';
+	if ((ans = ctl_fingerprint(c, secret, &e)) == NULL)
+		return;
+	cg_strlcpy(fp, json_string_value(json_object_get(ans,
+	    "fingerprint")) != NULL ? json_string_value(json_object_get(ans,
+	    "fingerprint")) : "", 17);
+	json_decref(ans);
 }
 
 /* Wipe a secret json string before it is freed. */
@@ -522,7 +540,7 @@ config_set(struct cli *c, int argc, char *argv[])
 		if ((from != NULL) + gen != 1)
 			return cli_usage(NULL, "%s: give exactly one of "
 			    "--from-file FILE, - (stdin) or --generate", path);
-		if ((v = secret_value(path, from, gen, fp, err,
+		if ((v = secret_value(path, from, gen, err,
 		    sizeof(err))) == NULL) {
 			cli_warnx("%s", err);
 			return EXIT_FAIL;
@@ -550,8 +568,10 @@ config_set(struct cli *c, int argc, char *argv[])
 		return EXIT_OK;
 	}
 	r = cfg_apply(c, &chg, 1, 0, err, sizeof(err));
+	if (r == 0 && secret_path(path))
+		daemon_fp(c, json_string_value(v), fp);
 	value_free(v);
-	if (r == 0 && fp[0] != '\0' && stat(c->config_path, &st) == 0 &&
+	if (r == 0 && secret_path(path) && stat(c->config_path, &st) == 0 &&
 	    (st.st_mode & 077) != 0)
 		cli_warnx("warning: %s is mode %04o and now holds a secret: "
 		    "`chmod 600 %s` (clawgate doctor --fix does it)",

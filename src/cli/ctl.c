@@ -201,10 +201,12 @@ ctl_call(struct cli *c, json_t *req, struct ctl_error *e)
 		e->status = CTL_FAILED;
 		snprintf(e->msg, sizeof(e->msg), "sending the request to %s: "
 		    "%s", path, strerror(errno));
+		cg_wipe(s, len + 1);	/* a fingerprint request holds one */
 		free(s);
 		close(fd);
 		return NULL;
 	}
+	cg_wipe(s, len + 1);
 	free(s);
 	buf = read_answer(fd, c->timeout_ms, &len, e);
 	close(fd);
@@ -232,6 +234,32 @@ ctl_cmd(struct cli *c, const char *cmd, struct ctl_error *e)
 	req = json_pack("{s:s}", "cmd", cmd);
 	ans = ctl_call(c, req, e);
 	json_decref(req);
+	return ans;
+}
+
+json_t *
+ctl_fingerprint(struct cli *c, const char *secret, struct ctl_error *e)
+{
+	json_t	*req, *sv, *ans;
+
+	if ((sv = json_string(secret)) == NULL ||
+	    (req = json_pack("{s:s, s:o}", "cmd", "fingerprint", "secret",
+	    sv)) == NULL) {
+		memset(e, 0, sizeof(*e));
+		e->status = CTL_FAILED;
+		snprintf(e->msg, sizeof(e->msg), "the secret is not UTF-8, or "
+		    "out of memory");
+		return NULL;
+	}
+	ans = ctl_call(c, req, e);
+	cg_wipe((char *)json_string_value(sv), json_string_length(sv));
+	json_decref(req);
+	if (ans != NULL && !json_is_true(json_object_get(ans, "ok"))) {
+		e->status = CTL_FAILED;
+		ctl_answer_error(ans, e->msg, sizeof(e->msg));
+		json_decref(ans);
+		return NULL;
+	}
 	return ans;
 }
 

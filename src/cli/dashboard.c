@@ -1,5 +1,6 @@
 /*
- * dashboard.c: `clawgate dashboard' and `clawgate token rotate'.
+ * dashboard.c: `clawgate dashboard', `clawgate token rotate' and
+ * `clawgate token fingerprint'.
  *
  * The tokenized link goes to a terminal only (or with --show-token):
  * stdout redirected into a file, a pipe or a CI log must not carry the
@@ -23,11 +24,17 @@ static const char help_dashboard[] =
 
 static const char help_token[] =
 "usage: clawgate token rotate [--show-token] [--json]\n"
+"       clawgate token fingerprint [--json] [--from-file FILE | -]\n"
 "\n"
-"Makes a new gateway token, persists it where the current one lives\n"
-"(<stateDir>/gateway.token, or gateway.auth.token in the config file)\n"
-"and applies it to the running daemon at once.  Prints the new dashboard\n"
-"link (with the token on a terminal or with --show-token only).\n";
+"rotate: makes a new gateway token, persists it where the current one\n"
+"lives (<stateDir>/gateway.token, or gateway.auth.token in the config\n"
+"file) and applies it to the running daemon at once.  Prints the new\n"
+"dashboard link (with the token on a terminal or with --show-token only).\n"
+"\n"
+"fingerprint: reads a secret from FILE or stdin (never from the command\n"
+"line) and asks the running daemon for its fingerprint (only the daemon\n"
+"holds the key that makes one), and whether it is the gateway's secret.\n"
+"Exit status: 0 it is, 1 it is not (or no daemon answered).\n";
 
 static int
 parse(struct cli *c, int argc, char *argv[], const char *help)
@@ -140,15 +147,15 @@ rotate_in_config(struct cli *c)
 {
 	struct cfg_change	 chg;
 	struct ctl_error	 e;
-	json_t			*ans;
-	char			*tok, err[1400], fp[17];
+	json_t			*ans, *s;
+	const char		*fp;
+	char			*tok, err[1400];
 	int			 rc;
 
 	if ((tok = secret_generate()) == NULL) {
 		cli_warnx("out of memory");
 		return EXIT_FAIL;
 	}
-	secret_fp(tok, fp);
 	chg.path = "gateway.auth.token";
 	chg.value = json_string(tok);
 	explicit_bzero(tok, strlen(tok));
@@ -170,10 +177,97 @@ rotate_in_config(struct cli *c)
 		return EXIT_FAIL;
 	}
 	json_decref(ans);
-	if (!c->json)
+	if (!c->json && (s = gateway_status(c, &e)) != NULL) {
+		fp = json_string_value(json_object_get(json_object_get(s,
+		    "auth"), "fingerprint"));
 		printf("Rotated the gateway token in %s and reloaded; new "
-		    "fingerprint %s.\n", c->config_path, fp);
+		    "fingerprint %s.\n", c->config_path, fp ? fp : "-");
+		json_decref(s);
+	}
 	return EXIT_OK;
+}
+
+/*
+ * `token fingerprint': the daemon fingerprints a secret the operator
+ * holds.  The secret comes from a file or stdin only.
+ */
+static int
+token_fingerprint(struct cli *c, int argc, char *argv[])
+{
+	enum { O_FROM = OPT_FIRST_LOCAL };
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "from-file", required_argument, NULL, O_FROM },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl_error	 e;
+	json_t			*ans;
+	const char		*from = NULL, *fp, *want;
+	char			*secret, err[512];
+	int			 ch, r, match;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+		if ((r = cli_common_opt(c, ch, optarg)) == 1)
+			continue;
+		if (r == -1)
+			return cli_usage(help_token, "bad option value");
+		switch (ch) {
+		case OPT_JSON: c->json = 1; break;
+		case O_FROM: from = optarg; break;
+		case 'h':
+			fputs(help_token, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage(help_token, NULL);
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "-") == 0 && from == NULL) {
+		from = "-";
+		optind++;
+	}
+	if (optind != argc)
+		return cli_usage(help_token, "refusing to take a secret from "
+		    "the command line (it would land in the shell history and "
+		    "in ps): use --from-file FILE, or - to read stdin");
+	if (from == NULL)
+		from = "-";
+	if ((secret = secret_read(from, err, sizeof(err))) == NULL) {
+		cli_warnx("%s", err);
+		return EXIT_FAIL;
+	}
+	ans = ctl_fingerprint(c, secret, &e);
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+	if (ans == NULL) {
+		cli_warnx("%s%s", e.msg, e.status == CTL_NOT_RUNNING ? "; only "
+		    "the running daemon can fingerprint a secret (it holds the "
+		    "key): start it with `clawgated -f CONFIG` (or `systemctl "
+		    "start clawgated`)" : "");
+		return EXIT_FAIL;
+	}
+	match = json_is_true(json_object_get(ans, "match"));
+	if (c->json)
+		out_json(ans);
+	else {
+		fp = json_string_value(json_object_get(ans, "fingerprint"));
+		want = json_string_value(json_object_get(ans, "expected"));
+		if (match)
+			printf("Fingerprint %s: this is the gateway's %s.\n",
+			    fp, json_string_value(json_object_get(ans,
+			    "mode")));
+		else if (want != NULL && want[0] != '\0')
+			printf("Fingerprint %s: this is NOT the gateway's %s "
+			    "(fingerprint %s).\n", fp, json_string_value(
+			    json_object_get(ans, "mode")), want);
+		else
+			printf("Fingerprint %s (the gateway has no shared "
+			    "secret: auth mode %s).\n", fp, json_string_value(
+			    json_object_get(ans, "mode")));
+	}
+	json_decref(ans);
+	return match ? EXIT_OK : EXIT_FAIL;
 }
 
 int
@@ -185,6 +279,8 @@ cmd_token(struct cli *c, int argc, char *argv[])
 	char			 msg[1024];
 	int			 r;
 
+	if (argc >= 2 && strcmp(argv[1], "fingerprint") == 0)
+		return token_fingerprint(c, argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "rotate") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 		    strcmp(argv[1], "-h") == 0)) {
@@ -192,7 +288,7 @@ cmd_token(struct cli *c, int argc, char *argv[])
 			return EXIT_OK;
 		}
 		return cli_usage(help_token, "token needs the subcommand "
-		    "rotate");
+		    "rotate or fingerprint");
 	}
 	optind = 0;
 	if ((r = parse(c, argc - 1, argv + 1, help_token)) != 0)

@@ -5,7 +5,8 @@
  * socket) and of the files it reads, never of the invoking shell: the
  * shell's environment is only compared with what the daemon uses, and
  * the finding says which one wins.  Secrets are compared by fingerprint
- * and never printed.  Each finding has a severity, what is wrong and the
+ * (the running daemon computes them: only it holds the key) and never
+ * printed.  Each finding has a severity, what is wrong and the
  * exact fix; --fix applies the safe ones (permissions, stale files,
  * retired keys, a token in the wrong key, a missing generated token).
  * Exit: 0 clean, 1 warnings, 2 critical (after --fix: what is left).
@@ -34,7 +35,8 @@ static const char help_doctor[] =
 "\n"
 "Checks the running clawgated (over its control socket) and its files:\n"
 "secret sources and fingerprints (your shell's $OPENCLAW_GATEWAY_TOKEN and\n"
-"an openclaw client config are compared, never trusted), unsafe tokens,\n"
+"an openclaw client config are compared, never trusted; the daemon\n"
+"fingerprints them, so this needs it running), unsafe tokens,\n"
 "retired keys, exposure (auth none or \"*\" origins on a network bind),\n"
 "permissions, stale pid/socket files, second instances, listeners that\n"
 "differ from the config, and container networks that will need pairing.\n"

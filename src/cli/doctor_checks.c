@@ -1,7 +1,9 @@
 /*
  * doctor_checks.c: what `clawgate doctor' finds in the running daemon,
  * the configuration and the secrets (compared by fingerprint, never
- * printed; the shell's environment is compared, never trusted).
+ * printed; the shell's environment is compared, never trusted).  Only
+ * the running daemon can fingerprint a secret: doctor asks it over the
+ * control socket, and without it says it cannot compare.
  */
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -298,31 +300,67 @@ unsafe_token(struct doctor *d, const char *s, const char *where)
 	    "gateway.auth.token --generate`)");
 }
 
-/* The token the gateway uses, as a fingerprint, and where it is from. */
+/*
+ * Compare a token found in the shell or a client config with the one
+ * the running daemon uses.  Only the daemon can fingerprint a secret (it
+ * holds the install's key), so it is asked over the control socket.
+ * 1 same, 0 different (`fp' is the secret's fingerprint), -1 not
+ * compared (`why' says why; with no daemon, nothing can be compared).
+ */
 static int
-gateway_fp(struct doctor *d, char fp[17], char *src, size_t srclen)
+daemon_compare(struct doctor *d, const char *secret, char fp[17],
+    char *why, size_t whylen)
 {
-	char	*t;
+	struct ctl_error	 e;
+	json_t			*ans;
+	int			 same;
 
-	if (d->st != NULL && d->dfp[0] != '\0') {
-		cg_strlcpy(fp, d->dfp, 17);
-		snprintf(src, srclen, "the running daemon's (%s)", d->dsrc);
-		return 1;
+	fp[0] = '\0';
+	if (d->st == NULL) {
+		snprintf(why, whylen, "clawgated is not running");
+		return -1;
 	}
-	if (d->cfg_ok && d->cfg.auth_token != NULL) {
-		secret_fp(d->cfg.auth_token, fp);
-		snprintf(src, srclen, "gateway.auth.token in %s",
-		    d->c->config_path);
-		return 1;
+	if (d->dfp[0] == '\0')
+		return 1;	/* no shared secret in use: nothing to match */
+	if ((ans = ctl_fingerprint(d->c, secret, &e)) == NULL) {
+		snprintf(why, whylen, "the daemon did not fingerprint it: %s",
+		    e.msg);
+		return -1;
 	}
-	if ((t = doctor_state_token(d)) != NULL) {
-		secret_fp(t, fp);
-		doctor_wipe_free(t);
-		snprintf(src, srclen, "the generated one in %s/%s",
-		    d->cfg.state_dir, TOKEN_FILE);
-		return 1;
+	cg_strlcpy(fp, doctor_jstr(ans, "fingerprint"), 17);
+	same = strcmp(fp, d->dfp) == 0;
+	json_decref(ans);
+	return same;
+}
+
+/* One finding for every token that could not be compared. */
+static void
+not_compared(struct doctor *d, const char *what, const char *why)
+{
+	struct finding	*f = NULL;
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->f[i].id, "token-not-compared") == 0)
+			f = &d->f[i];
+	if (f != NULL) {
+		n = strlen(f->what);
+		snprintf(f->what + n, sizeof(f->what) - n, "; %s", what);
+		return;
 	}
-	return 0;
+	f = doctor_add(d, SEV_INFO, "token-not-compared");
+	snprintf(f->what, sizeof(f->what), "cannot compare with the gateway's "
+	    "token without the running daemon (%s; only it holds the key "
+	    "that makes fingerprints): %s", why, what);
+	if (d->st == NULL)
+		snprintf(f->fix, sizeof(f->fix), "start it: `clawgated -f "
+		    "CONFIG` (or `systemctl start clawgated`), then run "
+		    "`clawgate doctor` again");
+	else
+		snprintf(f->fix, sizeof(f->fix), "`clawgate gateway status` "
+		    "and `clawgate logs` show what the daemon is doing; then "
+		    "run `clawgate doctor` again");
 }
 
 void
@@ -332,34 +370,25 @@ check_env(struct doctor *d)
 	    "OPENCLAW_GATEWAY_TOKEN", NULL };
 	struct finding	*f;
 	const char	*v;
-	char		 efp[17], gfp[17], src[700], where[64];
-	int		 i;
+	char		 efp[17], why[1100], where[64];
+	int		 i, same;
 
 	for (i = 0; vars[i] != NULL; i++) {
 		if ((v = getenv(vars[i])) == NULL || *v == '\0')
 			continue;
 		snprintf(where, sizeof(where), "$%s in your shell", vars[i]);
 		unsafe_token(d, v, where);
-		secret_fp(v, efp);
-		if (!gateway_fp(d, gfp, src, sizeof(src)) ||
-		    strcmp(efp, gfp) == 0)
+		if ((same = daemon_compare(d, v, efp, why, sizeof(why))) == -1)
+			not_compared(d, where, why);
+		if (same != 0)
 			continue;
 		f = doctor_add(d, SEV_WARN, "env-token-differs");
-		if (d->st != NULL)
-			snprintf(f->what, sizeof(f->what), "$%s in your shell "
-			    "(fingerprint %s) differs from the token the "
-			    "running daemon uses (fingerprint %s, from %s). The "
-			    "daemon never reads your shell: clients started "
-			    "from this shell (openclaw CLI, scripts) will get "
-			    "\"token mismatch\"", vars[i], efp, gfp, d->dsrc);
-		else
-			snprintf(f->what, sizeof(f->what), "$%s in your shell "
-			    "(fingerprint %s) differs from %s (fingerprint "
-			    "%s). A clawgated started from this shell refuses "
-			    "to start (two different tokens); one started by a "
-			    "service manager uses the config's, and clients "
-			    "from this shell get \"token mismatch\"", vars[i],
-			    efp, src, gfp);
+		snprintf(f->what, sizeof(f->what), "$%s in your shell "
+		    "(fingerprint %s) differs from the token the running "
+		    "daemon uses (fingerprint %s, from %s). The daemon never "
+		    "reads your shell: clients started from this shell "
+		    "(openclaw CLI, scripts) will get \"token mismatch\"",
+		    vars[i], efp, d->dfp, d->dsrc);
 		snprintf(f->fix, sizeof(f->fix), "`unset %s`, or export the "
 		    "gateway's token instead (`clawgate dashboard "
 		    "--show-token` shows it)", vars[i]);
@@ -393,10 +422,10 @@ check_client(struct doctor *d)
 	struct finding		*f;
 	json_t			*gw;
 	const char		*tok, *mode;
-	char			 path[PATH_MAX], err[256], cfp[17], gfp[17];
-	char			 src[700], where[PATH_MAX + 64], *text;
+	char			 path[PATH_MAX], err[256], cfp[17];
+	char			 why[1100], where[PATH_MAX + 64], *text;
 	size_t			 len;
-	int			 i;
+	int			 i, same;
 
 	client_path(d, path, sizeof(path));
 	if (path[0] == '\0' || (d->client_config == NULL &&
@@ -425,17 +454,19 @@ check_client(struct doctor *d)
 		snprintf(where, sizeof(where), "gateway.%s.token in %s",
 		    keys[i], path);
 		unsafe_token(d, tok, where);
-		secret_fp(tok, cfp);
-		if (!gateway_fp(d, gfp, src, sizeof(src)) ||
-		    strcmp(cfp, gfp) == 0)
+		if ((same = daemon_compare(d, tok, cfp, why,
+		    sizeof(why))) == -1)
+			not_compared(d, where, why);
+		if (same != 0)
 			continue;
 		f = doctor_add(d, SEV_WARN, "client-token-differs");
 		snprintf(f->what, sizeof(f->what), "the openclaw client config "
 		    "%s has gateway.%s.token (fingerprint %s)%s, which differs "
-		    "from %s (fingerprint %s): that CLI will get \"token "
-		    "mismatch\"", path, keys[i], cfp, (i == 0) == (mode != NULL
-		    && strcmp(mode, "remote") == 0) ? ", the token it sends" :
-		    " (not used in its current gateway.mode)", src, gfp);
+		    "from the token the running daemon uses (fingerprint %s, "
+		    "from %s): that CLI will get \"token mismatch\"", path,
+		    keys[i], cfp, (i == 0) == (mode != NULL &&
+		    strcmp(mode, "remote") == 0) ? ", the token it sends" :
+		    " (not used in its current gateway.mode)", d->dfp, d->dsrc);
 		snprintf(f->fix, sizeof(f->fix), "put the gateway's token in "
 		    "gateway.%s.token of %s (`clawgate dashboard --show-token` "
 		    "shows it; `openclaw config set gateway.%s.token ...`)",
@@ -449,12 +480,13 @@ check_tokens(struct doctor *d)
 {
 	struct finding	*f;
 	char		*t, where[PATH_MAX + 32], path[PATH_MAX], cfp[17];
+	char		 why[1100];
 
 	/* The file's token is not the one in use: a reload is pending. */
 	if (d->st != NULL && d->cfg_ok && d->cfg.auth_token != NULL &&
 	    d->dfp[0] != '\0') {
-		secret_fp(d->cfg.auth_token, cfp);
-		if (strcmp(cfp, d->dfp) != 0) {
+		if (daemon_compare(d, d->cfg.auth_token, cfp, why,
+		    sizeof(why)) == 0) {
 			f = doctor_add(d, SEV_WARN, "config-not-applied");
 			snprintf(f->what, sizeof(f->what), "gateway.auth.token "
 			    "in %s (fingerprint %s) is not the token the running "

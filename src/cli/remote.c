@@ -64,7 +64,6 @@ struct cred {
 	char		*device_token;	/* stored for this URL */
 	json_t		*stored_scopes;	/* issued with */
 	char		 source[PATH_MAX + 96];
-	char		 fp[17];	/* of the shared secret sent */
 };
 
 struct remote {
@@ -651,7 +650,7 @@ static int
 env_secret(const char *kind, char **out, char *src, size_t srclen, char *err,
     size_t errlen)
 {
-	char		 a[64], b[64], fa[17], fb[17];
+	char		 a[64], b[64];
 	const char	*va, *vb;
 	size_t		 n;
 
@@ -660,11 +659,10 @@ env_secret(const char *kind, char **out, char *src, size_t srclen, char *err,
 	va = blank(getenv(a)) ? NULL : getenv(a);
 	vb = blank(getenv(b)) ? NULL : getenv(b);
 	if (va != NULL && vb != NULL && strcmp(va, vb) != 0) {
-		secret_fp(va, fa);
-		secret_fp(vb, fb);
-		snprintf(err, errlen, "$%s (fingerprint %s) and $%s "
-		    "(fingerprint %s) differ; unset the one that is not this "
-		    "gateway's", a, fa, b, fb);
+		snprintf(err, errlen, "$%s and $%s are both set and differ; "
+		    "unset the one that is not this gateway's (on the gateway "
+		    "host, `clawgate token fingerprint` tells which one it is)",
+		    a, b);
 		return -1;
 	}
 	if (va == NULL && vb == NULL)
@@ -727,8 +725,6 @@ cred_load(struct remote *r, const struct remote_opts *o, char *err,
 		if (src[0] != '\0')
 			snprintf(cr->source, sizeof(cr->source), "%s", src);
 	}
-	if (cr->token != NULL || cr->password != NULL)
-		secret_fp(cr->token != NULL ? cr->token : cr->password, cr->fp);
 	if ((e = store_get(&r->id, r->url.canon)) == NULL)
 		return 0;
 	/* A copy: `e' is wiped below. */
@@ -1051,7 +1047,7 @@ explain_no_credential(struct remote *r)
 	struct cg_config	 cfg;
 	struct cg_config_error	 ce;
 	struct stat		 st;
-	char			 fp[17], path[PATH_MAX + 32], *s, e[256];
+	char			 path[PATH_MAX + 32];
 	int			 found = 0;
 
 	hint("No credential was sent: with --url, clawgate sends only "
@@ -1063,27 +1059,17 @@ explain_no_credential(struct remote *r)
 		    cfg.auth_password != NULL ? "gateway.auth.password" : NULL;
 
 		if (k != NULL) {
-			secret_fp(cfg.auth_token != NULL ? cfg.auth_token :
-			    cfg.auth_password, fp);
-			hint("Not sent: %s in %s (fingerprint %s). It is the "
-			    "secret of the gateway this host's configuration "
-			    "describes, and --url may name another one, so "
-			    "clawgate never sends it on its own.", k,
-			    r->c->config_path, fp);
+			hint("Not sent: %s in %s. It is the secret of the "
+			    "gateway this host's configuration describes, and "
+			    "--url may name another one, so clawgate never "
+			    "sends it on its own.", k, r->c->config_path);
 			found = 1;
 		}
 		snprintf(path, sizeof(path), "%s/gateway.token", cfg.state_dir);
 		if (k == NULL && stat(path, &st) == 0) {
-			if ((s = secret_read(path, e, sizeof(e))) != NULL) {
-				secret_fp(s, fp);
-				free_secret(&s);
-				hint("Not sent: the generated token in %s "
-				    "(fingerprint %s), for the same reason.",
-				    path, fp);
-			} else
-				hint("Not sent: the generated token in %s (not "
-				    "readable by you), for the same reason.",
-				    path);
+			hint("Not sent: the generated token in %s%s, for the "
+			    "same reason.", path, access(path, R_OK) == 0 ? "" :
+			    " (not readable by you)");
 			found = 1;
 		}
 	}
@@ -1134,16 +1120,20 @@ static void
 explain_mismatch(struct remote *r, const json_t *d, const char *kind)
 {
 	const char	*exp = js(d, "expectedFingerprint");
-	char		 t[32];
+	const char	*got = js(d, "providedFingerprint");
+	char		 t[32], u[32];
 
-	hint("Sent: %s (fingerprint %s)%s%s.", r->cred.source, r->cred.fp,
-	    exp[0] ? "; the gateway expects fingerprint " : "",
-	    clean(exp, t, sizeof(t)));
-	hint("Compare with the fingerprint `clawgate gateway status` prints "
-	    "on the gateway host (never the secret itself), and pass that "
-	    "gateway's %s with --%s-file. clawgate has no gateway.remote.* "
-	    "setting: the secret comes from the file or environment you "
-	    "name.", kind, kind);
+	/* Only the gateway can fingerprint (it holds the key); local
+	 * peers get both fingerprints, remote ones neither. */
+	hint("Sent: %s%s%s%s%s%s.", r->cred.source,
+	    got[0] ? " (fingerprint " : "", clean(got, u, sizeof(u)),
+	    got[0] ? ")" : "", exp[0] ? "; the gateway expects fingerprint " :
+	    "", clean(exp, t, sizeof(t)));
+	hint("On the gateway host, `clawgate token fingerprint --from-file "
+	    "FILE` says whether a secret is the gateway's (never print the "
+	    "secret itself); pass that gateway's %s with --%s-file. clawgate "
+	    "has no gateway.remote.* setting: the secret comes from the file "
+	    "or environment you name.", kind, kind);
 }
 
 static void

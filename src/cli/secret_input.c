@@ -18,7 +18,6 @@
 
 #include "authproto.h"
 #include "cli.h"
-#include "fingerprint.h"
 #include "util.h"
 
 #define TOKEN_BYTES	32
@@ -178,8 +177,3 @@ secret_generate(void)
 	return s;
 }
 
-void
-secret_fp(const char *s, char out[17])
-{
-	secret_fingerprint(s, strlen(s), out);
-}

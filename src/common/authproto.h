@@ -151,6 +151,7 @@ struct auth_verdict {
 	char		device_token[48];
 	char		request_id[40];	/* pairing request */
 	char		fingerprint[17]; /* of the shared secret, NUL-ended */
+	char		provided_fingerprint[17]; /* of the one presented */
 	char		session[AUTH_SESSION_LEN]; /* on OK: authd's handle */
 };
 

@@ -5,21 +5,18 @@
 
 #include "fingerprint.h"
 
-#define FP_PREFIX	"clawgate-fingerprint-v1:"
+_Static_assert(FINGERPRINT_KEY_LEN >= crypto_generichash_KEYBYTES_MIN &&
+    FINGERPRINT_KEY_LEN <= crypto_generichash_KEYBYTES_MAX,
+    "the fingerprint key is a BLAKE2b key");
 
 void
-secret_fingerprint(const char *secret, size_t len,
-    char out[FINGERPRINT_LEN + 1])
+secret_fingerprint(const uint8_t key[FINGERPRINT_KEY_LEN], const char *secret,
+    size_t len, char out[FINGERPRINT_LEN + 1])
 {
-	crypto_hash_sha256_state	st;
-	unsigned char			h[crypto_hash_sha256_BYTES];
+	unsigned char	h[32];
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)FP_PREFIX,
-	    sizeof(FP_PREFIX) - 1);
-	crypto_hash_sha256_update(&st, (const unsigned char *)secret, len);
-	crypto_hash_sha256_final(&st, h);
+	crypto_generichash(h, sizeof(h), (const unsigned char *)secret, len,
+	    key, FINGERPRINT_KEY_LEN);
 	sodium_bin2hex(out, FINGERPRINT_LEN + 1, h, FINGERPRINT_LEN / 2);
-	sodium_memzero(&st, sizeof(st));
 	sodium_memzero(h, sizeof(h));
 }

@@ -158,6 +158,7 @@ struct ipc_secrets {
 	uint32_t	auth_mode;		/* enum cg_auth_mode */
 	uint32_t	token_len;		/* bytes of token after the struct */
 	uint32_t	password_len;		/* then bytes of password */
+	uint8_t		fp_key[32];		/* <stateDir>/fingerprint.key */
 };
 
 struct ipc_auth_policy {

@@ -373,6 +373,9 @@ authd_feed(struct master *m)
 	sec->auth_mode = (uint32_t)m->secret.mode;
 	sec->token_len = (uint32_t)tl;
 	sec->password_len = (uint32_t)pl;
+	if (m->fp_key == NULL)
+		fatalx("no fingerprint key to send to authd");
+	memcpy(sec->fp_key, m->fp_key, sizeof(sec->fp_key));
 	if (tl)
 		memcpy(buf + sizeof(*sec), m->secret.token, tl);
 	if (pl)

@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <jansson.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +258,36 @@ cmd_token_rotate(struct master *m, const struct ctl_client *c)
 	    m->secret.fingerprint, "url", url);
 }
 
+/*
+ * The fingerprint of a secret the caller holds (clawgate doctor, `token
+ * fingerprint'): only the daemon has the key.  The secret is in the
+ * request; it is never logged, and the request is wiped (client_free,
+ * and jansson's copy in dispatch()).
+ */
+static json_t *
+cmd_fingerprint(struct master *m, json_t *req)
+{
+	json_t		*sv = json_object_get(req, "secret");
+	const char	*want;
+	char		 fp[FINGERPRINT_LEN + 1];
+
+	if (!json_is_string(sv))
+		return err("fingerprint: \"secret\" must be a string");
+	if (json_string_length(sv) > 1024)
+		return err("fingerprint: the secret is longer than 1024 bytes");
+	if (secret_fingerprint_of(m, json_string_value(sv),
+	    json_string_length(sv), fp) == -1)
+		return err("fingerprint: the secret is empty");
+	want = m->secret.mode == AUTHMODE_NONE ? "" : m->secret.fingerprint;
+	if (strcmp(want, "-") == 0)
+		want = "";
+	return json_pack("{s:b, s:s, s:s, s:s, s:b}", "ok", 1,
+	    "fingerprint", fp, "expected", want, "mode",
+	    m->secret.mode == AUTHMODE_TOKEN ? "token" :
+	    m->secret.mode == AUTHMODE_PASSWORD ? "password" : "none",
+	    "match", want[0] != '\0' && strcmp(fp, want) == 0);
+}
+
 static json_t *
 cmd_reload(struct master *m)
 {
@@ -303,6 +334,17 @@ cmd_rpc(struct master *m, struct ctl_client *c, json_t *req)
 	return NULL;	/* answered later */
 }
 
+/* A request's "secret" is wiped before jansson frees it. */
+static void
+wipe_secret_field(json_t *req)
+{
+	json_t	*sv = json_object_get(req, "secret");
+
+	if (json_is_string(sv))
+		sodium_memzero((char *)json_string_value(sv),
+		    json_string_length(sv));
+}
+
 static void
 dispatch(struct ctl_client *c)
 {
@@ -325,15 +367,19 @@ dispatch(struct ctl_client *c)
 		ans = cmd_token_rotate(m, c);
 	else if (strcmp(cmd, "rpc") == 0)
 		ans = cmd_rpc(m, c, req);
+	else if (strcmp(cmd, "fingerprint") == 0)
+		ans = cmd_fingerprint(m, req);
 	else if (strcmp(cmd, "stop") == 0) {
 		log_info("control: stop requested by uid %ld", (long)c->uid);
 		reply(c, json_pack("{s:b}", "ok", 1));
+		wipe_secret_field(req);
 		json_decref(req);
 		children_stop(m);
 		return;
 	} else
 		ans = err("unknown command \"%s\" (status, reload, stop, "
-		    "dashboard, token.rotate, rpc)", cmd);
+		    "dashboard, token.rotate, rpc, fingerprint)", cmd);
+	wipe_secret_field(req);
 	json_decref(req);
 	if (ans != NULL)
 		reply(c, ans);

@@ -13,6 +13,10 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <jansson.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -65,6 +69,17 @@ usage(int status)
 	    usage_path);
 	exit(status);
 }
+
+#ifdef __GLIBC__
+/* jansson's free: what it held is wiped first (malloc_usable_size). */
+static void
+json_wiping_free(void *p)
+{
+	if (p != NULL)
+		sodium_memzero(p, malloc_usable_size(p));
+	free(p);
+}
+#endif
 
 static void __attribute__((noreturn))
 config_fail(const struct cg_config_error *e)
@@ -361,6 +376,7 @@ master_reload(struct master *m, char *errbuf, size_t errlen)
 	    sizeof(cand.cfg.state_dir));
 	if (m->port_override)
 		cand.cfg.port = m->cfg.port;	/* flags keep their meaning */
+	cand.fp_key = m->fp_key;	/* the install's, read at start */
 	if (secret_resolve(&cand, &err) == -1) {
 		snprintf(errbuf, errlen, "%s", err.msg);
 		config_free(&cand.cfg);
@@ -569,6 +585,10 @@ main(int argc, char *argv[])
 		exit(CG_EXIT_FAIL);
 	}
 	log_init_master(2, m->verbose);
+#ifdef __GLIBC__
+	/* The config and control requests can carry secrets. */
+	json_set_alloc_funcs(malloc, json_wiping_free);
+#endif
 
 	memset(&err, 0, sizeof(err));
 	if (load_config(m, path, explicit_path, &err) == -1)
@@ -611,14 +631,24 @@ main(int argc, char *argv[])
 	if (check_only) {
 		for (int i = 0; i < m->cfg.nwarnings && i < CFG_MAX_WARNINGS; i++)
 			printf("warning: %s\n", m->cfg.warnings[i]);
+		snprintf(path, sizeof(path), "%s/%s", m->cfg.state_dir,
+		    FINGERPRINT_KEY_FILE);
+		if (m->fp_key == NULL && m->secret.mode != AUTHMODE_NONE)
+			snprintf(lerr, sizeof(lerr), access(path, F_OK) == 0 ?
+			    " (%s is not readable by you: run -n as the "
+			    "daemon's user)" : " (no fingerprint key yet: the "
+			    "first start makes %s)", path);
+		else
+			lerr[0] = '\0';
 		printf("configuration OK: %s\nauth mode %s, secret source: %s, "
-		    "fingerprint %s\n", m->config_path[0] ? m->config_path :
+		    "fingerprint %s%s\n", m->config_path[0] ? m->config_path :
 		    "(no file: built-in defaults)",
 		    m->secret.mode == AUTHMODE_TOKEN ? "token" :
 		    m->secret.mode == AUTHMODE_PASSWORD ? "password" : "none",
 		    m->secret.source_desc, m->secret.mode == AUTHMODE_NONE ?
-		    "-" : m->secret.fingerprint);
+		    "-" : m->secret.fingerprint, lerr);
 		secret_wipe(&m->secret);
+		secret_key_free(m);
 		config_free(&m->cfg);
 		return 0;
 	}
@@ -683,6 +713,7 @@ main(int argc, char *argv[])
 	listeners_close(&m->ls);
 	lock_release();
 	secret_wipe(&m->secret);
+	secret_key_free(m);
 	config_free(&m->cfg);
 	log_info("stopped");
 	return m->exit_code;

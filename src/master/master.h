@@ -67,6 +67,7 @@ struct master {
 	struct ev_loop		*loop;
 	struct cg_config	 cfg;
 	struct resolved_secret	 secret;
+	uint8_t			*fp_key;	/* sodium_malloc'd, or NULL */
 	char			 config_path[4096];
 	char			 config_default[4096];	/* read on reload once it exists */
 	int			 foreground;
@@ -132,6 +133,20 @@ void	lock_release(void);
 void	lock_update_pid(const char *config_path);
 
 /* secret.c */
+/*
+ * Read <stateDir>/fingerprint.key into m->fp_key, or make it (atomically,
+ * once per install) when it does not exist; -n (check_only) never makes
+ * one and leaves m->fp_key NULL.  secret_resolve() calls it when
+ * m->fp_key is NULL.  A damaged file is an error that names it.
+ */
+int	secret_key_load(struct master *, struct cg_config_error *err);
+void	secret_key_free(struct master *);
+/*
+ * The fingerprint of `s' (trimmed as authd trims a candidate) with the
+ * install's key; -1 (and "-") when there is no key or `s' is blank.
+ */
+int	secret_fingerprint_of(const struct master *, const char *s,
+	    size_t len, char out[FINGERPRINT_LEN + 1]);
 int	secret_resolve(struct master *, struct cg_config_error *err);
 void	secret_wipe(struct resolved_secret *);
 void	secret_print_dashboard(struct master *);

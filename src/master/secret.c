@@ -66,10 +66,222 @@ cand_free(struct candidate *c)
 	}
 }
 
-static void
-fp_of(const char *s, char out[FINGERPRINT_LEN + 1])
+/* ---- the fingerprint key ----------------------------------------- */
+
+/* 1 read, 0 absent, -1 error (err says which file and the fix). */
+static int
+read_key_file(const char *path, uint8_t key[FINGERPRINT_KEY_LEN],
+    int check_only, struct cg_config_error *err)
 {
-	secret_fingerprint(s, strlen(s), out);
+	struct stat	 st;
+	uint8_t		 buf[FINGERPRINT_KEY_LEN + 1];
+	ssize_t		 n;
+	size_t		 got = 0;
+	int		 fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1) {
+		/* -n run by someone else only goes without fingerprints. */
+		if (errno == ENOENT || (check_only && errno == EACCES))
+			return 0;
+		snprintf(err->msg, sizeof(err->msg), "cannot read %s: %s (it "
+		    "holds this install's fingerprint key; it must be a "
+		    "regular file, not a symbolic link)", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 077) != 0 || st.st_uid != geteuid()) {
+		snprintf(err->msg, sizeof(err->msg), "%s must be a regular "
+		    "file owned by uid %ld with mode 0600 (it holds this "
+		    "install's fingerprint key): fix with `chown %ld %s && "
+		    "chmod 600 %s`", path, (long)geteuid(), (long)geteuid(),
+		    path, path);
+		close(fd);
+		return -1;
+	}
+	while (got < sizeof(buf) &&
+	    (n = read(fd, buf + got, sizeof(buf) - got)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err->msg, sizeof(err->msg), "cannot read %s: "
+			    "%s", path, strerror(errno));
+			close(fd);
+			sodium_memzero(buf, sizeof(buf));
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != FINGERPRINT_KEY_LEN) {
+		snprintf(err->msg, sizeof(err->msg), "%s is damaged: it holds "
+		    "%s%zu bytes, not the %d random bytes of this install's "
+		    "fingerprint key. Restore it from a backup (or from "
+		    "another instance that shares it), or delete it and "
+		    "clawgated makes a new key at the next start (every "
+		    "fingerprint changes, and browsers paired with the shared "
+		    "secret present it once more)", path, got == sizeof(buf) ?
+		    "more than " : "", got == sizeof(buf) ?
+		    (size_t)FINGERPRINT_KEY_LEN : got, FINGERPRINT_KEY_LEN);
+		sodium_memzero(buf, sizeof(buf));
+		return -1;
+	}
+	memcpy(key, buf, FINGERPRINT_KEY_LEN);
+	sodium_memzero(buf, sizeof(buf));
+	return 1;
+}
+
+/*
+ * A new key, made atomically: a temporary file, synced, then link(2)ed
+ * to its name, which fails if another start made one meanwhile (then
+ * that one is read).  0 made, 1 someone else's exists, -1 error.
+ */
+static int
+make_key_file(const char *dir, const char *path,
+    const uint8_t key[FINGERPRINT_KEY_LEN], struct cg_config_error *err)
+{
+	char	tmp[4200];
+	int	fd, dfd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 || write(fd, key, FINGERPRINT_KEY_LEN) !=
+	    FINGERPRINT_KEY_LEN || fsync(fd) == -1 || close(fd) == -1) {
+		snprintf(err->msg, sizeof(err->msg), "cannot write this "
+		    "install's fingerprint key %s: %s (make the state "
+		    "directory writable or set clawgate.stateDir)", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		(void)unlink(tmp);
+		return -1;
+	}
+	if (link(tmp, path) == -1) {
+		if (errno == EEXIST)
+			rc = 1;
+		else {
+			snprintf(err->msg, sizeof(err->msg), "cannot create "
+			    "%s: %s (make the state directory writable or set "
+			    "clawgate.stateDir)", path, strerror(errno));
+			rc = -1;
+		}
+	}
+	(void)unlink(tmp);
+	if (rc == 0 && (dfd = open(dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return rc;
+}
+
+int
+secret_key_load(struct master *m, struct cg_config_error *err)
+{
+	const char	*dir = m->cfg.state_dir;
+	uint8_t		*key;
+	char		 path[4200];
+	int		 rc, tries;
+
+	err->file[0] = '\0';
+	err->line = err->col = 0;
+	if (m->fp_key != NULL)
+		return 0;
+	if ((key = sodium_malloc(FINGERPRINT_KEY_LEN)) == NULL)
+		fatal("sodium_malloc");
+	snprintf(path, sizeof(path), "%s/%s", dir, FINGERPRINT_KEY_FILE);
+	for (tries = 0; tries < 2; tries++) {
+		if ((rc = read_key_file(path, key, m->check_only, err)) == 1) {
+			m->fp_key = key;
+			return 0;
+		}
+		if (rc == -1 || m->check_only)
+			break;		/* -n makes nothing on disk */
+		if (mkdir_p(dir, 0700) == -1) {
+			snprintf(err->msg, sizeof(err->msg), "cannot create "
+			    "state directory %s: %s (set clawgate.stateDir)",
+			    dir, strerror(errno));
+			rc = -1;
+			break;
+		}
+		randombytes_buf(key, FINGERPRINT_KEY_LEN);
+		if ((rc = make_key_file(dir, path, key, err)) == 0) {
+			log_info("created %s: this install's key for secret "
+			    "fingerprints (keep it with the state directory)",
+			    path);
+			m->fp_key = key;
+			return 0;
+		}
+		if (rc == -1)
+			break;
+		/* Another start made it first: use that one. */
+	}
+	if (rc != -1 && !m->check_only) {
+		snprintf(err->msg, sizeof(err->msg), "cannot create %s: it "
+		    "appeared and vanished again; is another program removing "
+		    "files from %s?", path, dir);
+		rc = -1;
+	}
+	sodium_memzero(key, FINGERPRINT_KEY_LEN);
+	sodium_free(key);
+	return rc == -1 ? -1 : 0;
+}
+
+void
+secret_key_free(struct master *m)
+{
+	if (m->fp_key == NULL)
+		return;
+	sodium_memzero(m->fp_key, FINGERPRINT_KEY_LEN);
+	sodium_free(m->fp_key);
+	m->fp_key = NULL;
+}
+
+/* authd's trim (authd_trim): ASCII white space at both ends. */
+static int
+trim_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' ||
+	    c == '\f' || c == '\r';
+}
+
+int
+secret_fingerprint_of(const struct master *m, const char *s, size_t len,
+    char out[FINGERPRINT_LEN + 1])
+{
+	while (len > 0 && trim_space(s[0])) {
+		s++;
+		len--;
+	}
+	while (len > 0 && trim_space(s[len - 1]))
+		len--;
+	if (m->fp_key == NULL || len == 0) {
+		cg_strlcpy(out, "-", FINGERPRINT_LEN + 1);
+		return -1;
+	}
+	secret_fingerprint(m->fp_key, s, len, out);
+	return 0;
+}
+
+static void
+fp_of(const struct master *m, const char *s, char out[FINGERPRINT_LEN + 1])
+{
+	(void)secret_fingerprint_of(m, s, strlen(s), out);
+}
+
+/* " (fingerprint F)", or "" before the first start made the key. */
+static void
+fp_note(const struct master *m, const char *s, char *out, size_t len)
+{
+	char	fp[FINGERPRINT_LEN + 1];
+
+	if (secret_fingerprint_of(m, s, strlen(s), fp) == -1)
+		out[0] = '\0';
+	else
+		snprintf(out, len, " (fingerprint %s)", fp);
 }
 
 /*
@@ -77,10 +289,10 @@ fp_of(const char *s, char out[FINGERPRINT_LEN + 1])
  * is a conflict the operator must resolve.
  */
 static int
-pick(struct candidate *c, int n, const char *what, struct candidate **out,
-    struct cg_config_error *err)
+pick(const struct master *m, struct candidate *c, int n, const char *what,
+    struct candidate **out, struct cg_config_error *err)
 {
-	char	fa[FINGERPRINT_LEN + 1], fb[FINGERPRINT_LEN + 1];
+	char	fa[FINGERPRINT_LEN + 32], fb[FINGERPRINT_LEN + 32];
 	int	i, first = -1;
 
 	for (i = 0; i < n; i++) {
@@ -91,13 +303,13 @@ pick(struct candidate *c, int n, const char *what, struct candidate **out,
 			continue;
 		}
 		if (strcmp(c[first].val, c[i].val) != 0) {
-			fp_of(c[first].val, fa);
-			fp_of(c[i].val, fb);
+			fp_note(m, c[first].val, fa, sizeof(fa));
+			fp_note(m, c[i].val, fb, sizeof(fb));
 			snprintf(err->msg, sizeof(err->msg), "two different "
-			    "gateway %ss are set: %s (fingerprint %s) and %s "
-			    "(fingerprint %s). clawgated uses exactly one "
-			    "source: remove one of them (unset the variable, "
-			    "or delete the key from the config)", what,
+			    "gateway %ss are set: %s%s and %s%s. clawgated "
+			    "uses exactly one source: remove one of them "
+			    "(unset the variable, or delete the key from the "
+			    "config)", what,
 			    c[first].name, fa, c[i].name, fb);
 			return -1;
 		}
@@ -232,6 +444,8 @@ secret_resolve(struct master *m, struct cg_config_error *err)
 	int			 i, rc = -1;
 
 	memset(s, 0, sizeof(*s));
+	if (m->fp_key == NULL && secret_key_load(m, err) == -1)
+		return -1;
 	err->line = err->col = 0;
 	cg_strlcpy(err->file, m->config_path, sizeof(err->file));
 	tok[0] = (struct candidate){ "gateway.auth.token in the config file",
@@ -247,8 +461,8 @@ secret_resolve(struct master *m, struct cg_config_error *err)
 	pw[2] = (struct candidate){ "$OPENCLAW_GATEWAY_PASSWORD",
 	    SECRET_ENV_OPENCLAW, trimmed_dup(getenv("OPENCLAW_GATEWAY_PASSWORD")) };
 
-	if (pick(tok, 3, "token", &t, err) == -1 ||
-	    pick(pw, 3, "password", &p, err) == -1)
+	if (pick(m, tok, 3, "token", &t, err) == -1 ||
+	    pick(m, pw, 3, "password", &p, err) == -1)
 		goto out;
 	if (cfg->auth_mode_set)
 		s->mode = cfg->auth_mode;
@@ -278,7 +492,7 @@ secret_resolve(struct master *m, struct cg_config_error *err)
 		p->val = NULL;
 		s->source = p->src;
 		describe(m, p);
-		fp_of(s->password, s->fingerprint);
+		fp_of(m, s->password, s->fingerprint);
 		break;
 	case AUTHMODE_TOKEN:
 		if (t != NULL) {
@@ -298,7 +512,7 @@ secret_resolve(struct master *m, struct cg_config_error *err)
 			    "generated and persisted in" : "state file", tokfile);
 		}
 		if (s->token != NULL)
-			fp_of(s->token, s->fingerprint);
+			fp_of(m, s->token, s->fingerprint);
 		else
 			cg_strlcpy(s->fingerprint, "-", sizeof(s->fingerprint));
 		break;
@@ -394,6 +608,6 @@ secret_rotate(struct master *m, char *err, size_t errlen)
 	secret_wipe(&m->secret);
 	m->secret.token = trimmed_dup(tok);
 	sodium_memzero(tok, sizeof(tok));
-	fp_of(m->secret.token, m->secret.fingerprint);
+	fp_of(m, m->secret.token, m->secret.fingerprint);
 	return 0;
 }

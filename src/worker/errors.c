@@ -432,11 +432,13 @@ also_failed(const struct auth_verdict *v, const struct err_client *c)
 
 /* §4.2 details, then clawgate's extras. */
 static json_t *
-auth_details(const struct auth_verdict *v, const struct reason_info *ri)
+auth_details(const struct auth_verdict *v, const struct reason_info *ri,
+    const struct err_client *c)
 {
 	json_t	*d;
 	char	 fp[sizeof(v->fingerprint) + 1];
-	int	 retry_dt, ok;
+	char	 pfp[sizeof(v->provided_fingerprint) + 1];
+	int	 retry_dt, ok, fps;
 
 	retry_dt = v->reason == AUTH_R_TOKEN_MISMATCH &&
 	    (v->flags & VERDICT_F_RETRY_DEVICE_TOKEN);
@@ -450,11 +452,15 @@ auth_details(const struct auth_verdict *v, const struct reason_info *ri)
 	if (ok)
 		ok = put(d, "recommendedNextStep", json_string(retry_dt ?
 		    "retry_with_device_token" : ri->next));
-	if (ok && (v->reason == AUTH_R_TOKEN_MISMATCH ||
-	    v->reason == AUTH_R_PASSWORD_MISMATCH) &&
-	    verdict_field(v->fingerprint, sizeof(v->fingerprint), fp,
-	    sizeof(fp), "_-"))
+	/* Local peers only: the operator on this host compares them. */
+	fps = c != NULL && c->local && (v->reason == AUTH_R_TOKEN_MISMATCH ||
+	    v->reason == AUTH_R_PASSWORD_MISMATCH);
+	if (ok && fps && verdict_field(v->fingerprint, sizeof(v->fingerprint),
+	    fp, sizeof(fp), "_-"))
 		ok = put(d, "expectedFingerprint", json_string(fp));
+	if (ok && fps && verdict_field(v->provided_fingerprint,
+	    sizeof(v->provided_fingerprint), pfp, sizeof(pfp), "_-"))
+		ok = put(d, "providedFingerprint", json_string(pfp));
 	if (!ok) {
 		json_decref(d);
 		return NULL;
@@ -588,7 +594,7 @@ err_auth(const struct auth_verdict *v, const struct err_client *c,
 		d = pairing_details(v, c, request_id);
 		break;
 	default:
-		d = auth_details(v, ri);
+		d = auth_details(v, ri, c);
 		break;
 	}
 	if (!add_also_failed(d, also_failed(v, c))) {

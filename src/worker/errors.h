@@ -66,8 +66,12 @@ void	err_client_init(struct err_client *, const struct connect_params *,
  * clawgate additions (the message stays the reference's):
  *   details.alsoFailed = {code, message} when v->hidden_reason names a
  *     second failure the reference's order hides;
- *   details.expectedFingerprint = v->fingerprint on token/password
- *     mismatch, when authd sent one (non-secret, [0-9A-Za-z_-] only).
+ *   details.expectedFingerprint = v->fingerprint and
+ *     details.providedFingerprint = v->provided_fingerprint (of the
+ *     secret the client sent) on token/password mismatch, when authd
+ *     sent them, to local peers only (c->local; [0-9A-Za-z_-] only).
+ *     Both are keyed with the install's key (fingerprint.h): nobody
+ *     without the running daemon can compute or test one.
  * Fields of `v' are fixed-size and need not be NUL-terminated; device_id,
  * role, request_id are echoed only if made of safe characters (request_id
  * only if it matches §7.4's pattern).  `c' NULL: "other", remote.

@@ -44,7 +44,7 @@ const WAIT = 20000;
 const PLANS = {
 	main: [
 		["tokenized URL", 9], ["device token", 2], ["old guide link", 4],
-		["token missing", 2], ["wrong token", 4], ["remote, approved in " +
+		["token missing", 2], ["wrong token", 5], ["remote, approved in " +
 		"the UI", 7], ["remote, approved from the CLI", 3],
 		["operator actions", 4], ["origin refused", 3],
 		["plain HTTP on a LAN name", 3], ["rate limited", 3],
@@ -103,7 +103,33 @@ const watchdog = setTimeout(() => {
 
 // ------------------------------------------------------------- helpers
 
+// The daemon's fingerprint of a secret, over its control socket: only
+// the daemon holds the key, so neither this test nor the page can
+// compute one.
 function fingerprint(secret) {
+	return new Promise((resolve) => {
+		const s = net.connect(env.CG_SOCKET);
+		let buf = "";
+		s.on("connect", () => s.write(JSON.stringify({
+		    cmd: "fingerprint", secret }) + "\n"));
+		s.on("data", (d) => { buf += d; });
+		s.on("error", (e) => {
+			diag("control socket: " + e.message);
+			resolve(null);
+		});
+		s.on("close", () => {
+			try {
+				resolve(JSON.parse(buf).fingerprint || null);
+			} catch (e) {
+				diag("control socket answered: " + buf);
+				resolve(null);
+			}
+		});
+	});
+}
+
+// What the page could compute itself before fingerprints were keyed.
+function unkeyed(secret) {
 	return createHash("sha256").update("clawgate-fingerprint-v1:" + secret)
 	    .digest("hex").slice(0, 16);
 }
@@ -342,10 +368,14 @@ async function mainScenarios() {
 		await page.goto(local(`/#token=${wrong}`));
 		check("shows token mismatch", await waitState(page,
 		    "token-mismatch"));
-		check("shows this page's fingerprint",
-		    await text(page, "code.fp-mine") === fingerprint(wrong));
+		const mine = await text(page, "code.fp-mine");
+		check("shows the fingerprint the gateway gave this page's token",
+		    mine === await fingerprint(wrong));
 		check("shows the gateway's fingerprint to compare",
-		    await text(page, "code.fp-gateway") === fingerprint(TOKEN));
+		    await text(page, "code.fp-gateway") ===
+		    await fingerprint(TOKEN));
+		check("the fingerprint is keyed: not the page-computable SHA-256",
+		    mine !== null && mine !== unkeyed(wrong));
 		check("the token is gone from the address bar",
 		    !page.url().includes(wrong));
 		await shot(page, "token-mismatch");
