@@ -26,6 +26,7 @@ struct cli {
 	int	 timeout_ms;		/* control socket answers */
 	int	 json;			/* --json */
 	int	 show_token;		/* --show-token */
+	int	 daemon_checked;	/* its daemon runs config_path */
 };
 
 /* Long options every command accepts (values >= 0x100). */
@@ -53,6 +54,16 @@ int	 cli_common_opt(struct cli *, int ch, const char *arg);
 int	 cli_usage(const char *help, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 cli_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * " -f FILE" (shell-quoted) when the user named the config (-f or
+ * $CLAWGATE_CONFIG), else "": every clawgate command a message suggests
+ * carries it.
+ */
+const char *cli_fopt(const struct cli *);
+/* The same inserted into each "`clawgate CMD" of `s' (in place). */
+void	 cli_fopt_hints(const struct cli *, char *s, size_t len);
+/* printf to stdout with cli_fopt_hints (cli_warnx and cli_usage do it). */
+void	 cli_outf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* cfgfile.c: the configuration file. */
 /* The default path as clawgated picks it; 1 if named by $CLAWGATE_CONFIG. */
@@ -73,13 +84,22 @@ int	 cfg_lock(const char *path);
 void	 cfg_errstr(const struct cg_config_error *, char *, size_t);
 
 /* ctl.c: the control socket. */
-enum ctl_status { CTL_OK = 0, CTL_NOT_RUNNING, CTL_FAILED };
+/*
+ * CTL_CONFIG: the named config file cannot be read or parsed, so no
+ * daemon was asked; CTL_MISMATCH: the daemon on the socket runs another
+ * config file.  For these two, msg[fix_at] starts "; " and the fix.
+ */
+enum ctl_status { CTL_OK = 0, CTL_NOT_RUNNING, CTL_FAILED, CTL_CONFIG,
+	CTL_MISMATCH };
 struct ctl_error {
 	enum ctl_status	 status;
 	char		 msg[1024];
+	int		 fix_at;
 };
 /* The socket's path: --socket, or <runDir>/clawgated.sock. */
 void	 ctl_path(struct cli *, char *buf, size_t len);
+/* ctl_path, or -1 (CTL_CONFIG in `e') for a named file that is broken. */
+int	 ctl_resolve(struct cli *, char *buf, size_t len, struct ctl_error *);
 /*
  * One request, one answer (a JSON object), or NULL with `e' saying why:
  * CTL_NOT_RUNNING when nothing listens on the socket.

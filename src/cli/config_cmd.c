@@ -340,7 +340,7 @@ report(struct cli *c, const char *what, const char *path, const char *fp,
 		printf("%s was not set in %s; nothing to do.\n", path,
 		    c->config_path);
 	else
-		printf("%s %s in %s%s. Run `clawgate gateway reload` to apply "
+		cli_outf("%s %s in %s%s. Run `clawgate gateway reload` to apply "
 		    "it to a running gateway.\n", what, path, c->config_path,
 		    fp != NULL ? fp : "");
 	return EXIT_OK;
@@ -673,7 +673,7 @@ config_validate(struct cli *c, int argc, char *argv[])
 			printf("  warning: %s\n", cfg.warnings[i]);
 	} else {
 		cfg_errstr(&e, es, sizeof(es));
-		printf("clawgate config is invalid: %s\n  \u00d7 %s\nFix the "
+		cli_outf("clawgate config is invalid: %s\n  \u00d7 %s\nFix the "
 		    "key above (`clawgate config unset PATH` removes one); "
 		    "`clawgate doctor` explains more.\n", c->config_path, es);
 	}

@@ -91,7 +91,7 @@ show_url(struct cli *c, const char *url_in, int included, const char *lead)
 			printf("This link contains the gateway token: whoever "
 			    "has it controls the gateway. Keep it private.\n");
 		else if (included)
-			printf("The token is left out because stdout is not a "
+			cli_outf("The token is left out because stdout is not a "
 			    "terminal (it would end up in a file or a log).\n"
 			    "Run `clawgate dashboard --show-token` to print the "
 			    "full link, or paste the token in Control UI "

@@ -432,7 +432,7 @@ preview(json_t *list)
 	}
 	join(json_object_get(r, "roles"), ro, sizeof(ro));
 	join(json_object_get(r, "scopes"), sc, sizeof(sc));
-	printf("Selected pending device request %s\n  Device: %s  Requested: "
+	cli_outf("Selected pending device request %s\n  Device: %s  Requested: "
 	    "roles: %s; scopes: %s\n  IP: %s   Note: %s\nApprove this exact "
 	    "request with: clawgate devices approve %s\n", js(r, "requestId"),
 	    js(r, "deviceId"), ro, sc, js(r, "remoteIp")[0] ?

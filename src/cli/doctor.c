@@ -302,6 +302,11 @@ report(struct doctor *d)
 		warn += d->f[i].sev == SEV_WARN;
 	}
 	rc = crit ? 2 : warn ? 1 : 0;
+	/* The commands suggested carry the -f FILE the user gave. */
+	for (i = 0; i < d->n; i++) {
+		cli_fopt_hints(d->c, d->f[i].what, sizeof(d->f[i].what));
+		cli_fopt_hints(d->c, d->f[i].fix, sizeof(d->f[i].fix));
+	}
 	if (d->c->json) {
 		a = json_array();
 		for (i = 0; i < d->n; i++) {
@@ -325,7 +330,9 @@ report(struct doctor *d)
 		return rc;
 	}
 	printf("clawgate doctor: config %s; daemon %s\n", d->c->config_path,
-	    d->st ? "running" : "not running");
+	    d->st ? "running" : d->ce.status == CTL_CONFIG ? "not asked" :
+	    d->ce.status == CTL_MISMATCH ? "on its socket is another "
+	    "instance's" : "not running");
 	if (d->st != NULL)
 		printf("Gateway secret: %s, fingerprint %s\n", d->dsrc,
 		    d->dfp[0] ? d->dfp : "-");
@@ -338,9 +345,11 @@ report(struct doctor *d)
 		if (f->fixed)
 			printf("          done: %s\n", f->done);
 		else {
-			printf("          fix: %s%s\n", f->fix,
+			printf("          fix: %s%s%s%s\n", f->fix,
 			    f->kind != FIX_NONE && !d->fix ?
-			    " [clawgate doctor --fix does this]" : "");
+			    " [clawgate" : "", f->kind != FIX_NONE && !d->fix ?
+			    cli_fopt(d->c) : "", f->kind != FIX_NONE &&
+			    !d->fix ? " doctor --fix does this]" : "");
 			if (f->done[0] != '\0')
 				printf("          --fix failed: %s\n", f->done);
 		}

@@ -34,6 +34,16 @@ check_daemon(struct doctor *d)
 	size_t		 i;
 	long long	 wr = 0;
 
+	if (d->st == NULL && d->ce.fix_at > 0) {
+		/* A broken named file, or another instance's daemon. */
+		f = doctor_add(d, SEV_CRIT, d->ce.status == CTL_CONFIG ?
+		    "daemon-not-asked" : "other-daemon");
+		snprintf(f->what, sizeof(f->what), "%.*s", d->ce.fix_at,
+		    d->ce.msg);
+		snprintf(f->fix, sizeof(f->fix), "%s", d->ce.msg +
+		    d->ce.fix_at + 2);
+		return;
+	}
 	if (d->st == NULL) {
 		f = doctor_add(d, d->ce.status == CTL_NOT_RUNNING ? SEV_WARN :
 		    SEV_CRIT, "daemon-down");

@@ -59,7 +59,8 @@ check_files(struct doctor *d)
 	if (secret)
 		check_mode(d, d->c->config_path, 077, 0, SEV_WARN,
 		    "the config file (it holds a secret)");
-	if (sd[0] == '\0')
+	/* An unreadable file: the default stateDir may be another's. */
+	if (sd[0] == '\0' || d->ce.status == CTL_CONFIG)
 		return;
 	/* Group/others may traverse (authd's own user needs to). */
 	check_mode(d, sd, 066, 0, SEV_WARN, "the state directory");
@@ -84,6 +85,9 @@ check_stale(struct doctor *d)
 
 	if (d->st != NULL)
 		return;		/* a live daemon owns both */
+	/* Unknown run directory, or another instance's: not ours to judge. */
+	if (d->ce.status == CTL_CONFIG || d->ce.status == CTL_MISMATCH)
+		return;
 	run = d->cfg.run_dir;
 	ctl_path(d->c, sock, sizeof(sock));
 	if (lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode) &&

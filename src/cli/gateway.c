@@ -152,7 +152,7 @@ print_status(const json_t *s)
 	    jint(s, "generation"));
 	print_listeners(l);
 	if (!match)
-		printf("            MISMATCH: the daemon does not listen where "
+		cli_outf("            MISMATCH: the daemon does not listen where "
 		    "the config file says.\n            %s\n",
 		    json_is_array(json_object_get(l, "configured")) ?
 		    "apply the file with `clawgate gateway reload` (it rebinds)" :
@@ -737,7 +737,7 @@ gw_reload(struct cli *c)
 	if ((s = gateway_status(c, &e)) != NULL) {
 		if (!json_is_true(json_object_get(json_object_get(s,
 		    "listeners"), "match")))
-			printf("Note: the listeners in the file differ from "
+			cli_outf("Note: the listeners in the file differ from "
 			    "the running ones; run `clawgate gateway restart` "
 			    "to apply bind and port changes.\n");
 		json_decref(s);

@@ -54,30 +54,128 @@ static const struct {
 	{ NULL, NULL }
 };
 
+static const struct cli	*self;	/* for cli_warnx's hints */
+
+const char *
+cli_fopt(const struct cli *c)
+{
+	static char	 buf[PATH_MAX * 4 + 8];
+	const char	*p;
+	size_t		 n;
+
+	if (c == NULL || !c->config_explicit)
+		return "";
+	if (c->config_path[strspn(c->config_path, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_./:+,@%=-")] == '\0') {
+		snprintf(buf, sizeof(buf), " -f %s", c->config_path);
+		return buf;
+	}
+	cg_strlcpy(buf, " -f '", sizeof(buf));
+	n = strlen(buf);
+	for (p = c->config_path; *p != '\0' && n + 5 < sizeof(buf); p++) {
+		if (*p == '\'') {
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else
+			buf[n++] = *p;
+	}
+	buf[n++] = '\'';
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Does `s' start with a command's name and a space, '`' or the end? */
+static int
+is_command(const char *s)
+{
+	size_t	n;
+	int	i;
+
+	for (i = 0; commands[i].name != NULL; i++) {
+		n = strlen(commands[i].name);
+		if (strncmp(s, commands[i].name, n) == 0 &&
+		    strchr(" `'\n", s[n]) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * "`clawgate gateway reload`" -> "`clawgate -f FILE gateway reload`",
+ * and "clawgated -f CONFIG" names the file, when the user named one.
+ */
+void
+cli_fopt_hints(const struct cli *c, char *s, size_t len)
+{
+	const char	*f = cli_fopt(c);
+	char		*p, *ins;
+	size_t		 fl = strlen(f), sl, skip;
+
+	if (fl == 0)
+		return;
+	for (p = s; (p = strstr(p, "clawgate")) != NULL; p += skip) {
+		skip = 8;
+		/* a command quoted, bracketed, or after "with: " */
+		if (p == s || (strchr("`[(", p[-1]) == NULL &&
+		    (p - s < 2 || strncmp(p - 2, ": ", 2) != 0)))
+			continue;
+		if (strncmp(p, "clawgate ", 9) == 0 && is_command(p + 9))
+			ins = p + 8;
+		else if (strncmp(p, "clawgated -f CONFIG", 19) == 0) {
+			/* " -f CONFIG" -> f */
+			ins = p + 9;
+			memmove(ins, ins + 10, strlen(ins + 10) + 1);
+		} else
+			continue;
+		sl = strlen(s);
+		if (sl + fl >= len)
+			return;		/* no room: leave it as it is */
+		memmove(ins + fl, ins, strlen(ins) + 1);
+		memcpy(ins, f, fl);
+		skip = (size_t)(ins - p) + fl;
+	}
+}
+
+/* printf(3) to stdout for a message that suggests commands. */
+void
+cli_outf(const char *fmt, ...)
+{
+	va_list	ap;
+	char	buf[4096];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cli_fopt_hints(self, buf, sizeof(buf));
+	fputs(buf, stdout);
+}
+
 void
 cli_warnx(const char *fmt, ...)
 {
 	va_list	ap;
+	char	buf[4096];
 
 	fflush(stdout);
-	fputs("clawgate: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	cli_fopt_hints(self, buf, sizeof(buf));
+	fprintf(stderr, "clawgate: %s\n", buf);
 }
 
 int
 cli_usage(const char *help, const char *fmt, ...)
 {
 	va_list	ap;
+	char	buf[4096];
 
 	if (fmt != NULL) {
-		fputs("clawgate: ", stderr);
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
+		cli_fopt_hints(self, buf, sizeof(buf));
+		fprintf(stderr, "clawgate: %s\n", buf);
 	}
 	if (help != NULL)
 		fputs(help, stderr);
@@ -125,6 +223,7 @@ main(int argc, char *argv[])
 	int		ch, i, r;
 
 	memset(&c, 0, sizeof(c));
+	self = &c;
 	c.timeout_ms = 15000;
 	c.config_explicit = config_default_path(c.config_path,
 	    sizeof(c.config_path));

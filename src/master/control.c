@@ -197,7 +197,7 @@ cmd_status(struct master *m)
 	workers = json_array();
 	for (i = 0; i < m->nworkers; i++)
 		json_array_append_new(workers, child_json(&m->workers[i]));
-	ans = json_pack("{s:b, s:I, s:I, s:I, s:s, s:i, s:s, s:I, "
+	ans = json_pack("{s:b, s:I, s:I, s:I, s:s, s:i, s:s, s:s, s:I, "
 	    "s:{s:O, s:O, s:b}, s:{s:I, s:b, s:i}, s:o, s:{s:s, s:s, s:s}, "
 	    "s:s, s:s, s:s, s:s}",
 	    "ok", 1,
@@ -207,6 +207,8 @@ cmd_status(struct master *m)
 	    "version", CG_VERSION,
 	    "protocol", CG_PROTOCOL,
 	    "configPath", m->config_path,
+	    /* the file a reload reads when configPath is "" (clawgate(1)) */
+	    "configDefault", m->config_default,
 	    "generation", (json_int_t)m->generation,
 	    "listeners", "configured", configured, "actual", actual,
 	    "match", json_equal(configured, actual),
