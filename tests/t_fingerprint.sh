@@ -49,10 +49,12 @@ owned()		# owned DIR: hand DIR to the user the daemon runs as
 	chmod 700 "$1"
 }
 
-# An install whose state directory outlives one daemon.
+# An install whose state directory outlives one daemon.  Its own port
+# too: doctor on it with the daemon stopped must not meet another
+# instance on the default 18789.
 conf_in()	# conf_in STATEDIR: JSON5 (the @STATEDIR@ comment keeps it as is)
 {
-	printf '// stateDir fixed, not @STATEDIR@\n{ gateway: { auth: { mode: "token", token: "%s" }, localPeers: ["127.0.0.1/32"] },\n  clawgate: { stateDir: "%s", runDir: "@RUNDIR@", workers: 1 } }\n' \
+	printf '// stateDir fixed, not @STATEDIR@\n{ gateway: { port: @PORT@, auth: { mode: "token", token: "%s" }, localPeers: ["127.0.0.1/32"] },\n  clawgate: { stateDir: "%s", runDir: "@RUNDIR@", workers: 1 } }\n' \
 	    "$TOKEN" "$1"
 }
 
@@ -95,13 +97,15 @@ stop_daemon
 # A damaged key is a refusal that names the file and the fix.
 run_direct()	# run_direct STATEDIR: clawgated on that install; $OUT, $RC
 {
-	local conf=$TESTDIR/direct.json5
-	conf_in "$1" | sed "s|@RUNDIR@|$TESTDIR/rundirect|" >"$conf"
+	local conf=$TESTDIR/direct.json5 p
+	p=$(free_port)
+	conf_in "$1" | sed -e "s|@RUNDIR@|$TESTDIR/rundirect|" \
+	    -e "s|@PORT@|$p|" >"$conf"
 	mkdir -p "$TESTDIR/rundirect"
 	owned "$TESTDIR/rundirect"
 	chmod 644 "$conf"
 	OUT=$("${_daemon_prefix[@]}" timeout 10 "$CLAWGATED" -d -f "$conf" \
-	    --port "$(free_port)" 2>&1 </dev/null)
+	    --port "$p" 2>&1 </dev/null)
 	RC=$?
 }
 head -c 10 "$TESTDIR/key1.copy" >"$KEY"
@@ -124,7 +128,8 @@ is "$(logged_fp)" "$FP1" "restored: the same fingerprint again"
 S3=$TESTDIR/install3
 mkdir -p "$S3"
 owned "$S3"
-conf_in "$S3" | sed "s|@RUNDIR@|$S3|" >"$TESTDIR/n.json5"
+conf_in "$S3" | sed -e "s|@RUNDIR@|$S3|" -e "s|@PORT@|$(free_port)|" \
+    >"$TESTDIR/n.json5"
 chmod 644 "$TESTDIR/n.json5"
 OUT=$("${_daemon_prefix[@]}" "$CLAWGATED" -n -f "$TESTDIR/n.json5" 2>&1)
 like "$OUT" "fingerprint - \\(no fingerprint key yet: the first start makes $S3/fingerprint.key\\)" \
