@@ -177,5 +177,6 @@ stop_daemon
 cgdoc OPENCLAW_GATEWAY_TOKEN="$WRONG"
 like "$OUT" "token-not-compared: cannot compare with the gateway's token without the running daemon" \
     "daemon stopped: doctor says it cannot compare"
-like "$OUT" "start it: \`clawgated -f CONFIG\`" "and how to start the daemon"
+like "$OUT" "start it: \`clawgated -f $DAEMON_CONF\`" \
+    "and how to start the daemon (on the file doctor was given)"
 ok '! grep -q "env-token-differs" <<<"$OUT"' "it guesses nothing"
