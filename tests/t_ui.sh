@@ -74,11 +74,17 @@ ok $? "the UI loads nothing from elsewhere and builds no markup from strings"
 # --- served from memory ---------------------------------------------------
 HOP=$(free_port) || bail_out "no free port"
 HOP2=$(free_port) || bail_out "no free port"
-start_daemon '{ "gateway": {
-    "auth": { "mode": "token", "token": "'$TOKEN'",
-      "rateLimit": { "maxAttempts": '$RATE_MAX', "lockoutMs": 120000 } },
-    "localPeers": ["127.0.0.1/32"],
-    "controlUi": { "allowedOrigins": ["http://127.0.0.2:'$HOP'"] } } }'
+# The browser also reaches this gateway as lan.test and ratelimit.test
+# (ui_e2e.mjs maps both to 127.0.0.1).  Neither is a loopback origin and
+# the Host header vouches for nothing, so they are listed, as a user
+# would list them (@PORT@: JSON5 form).
+start_daemon '{ gateway: { port: @PORT@,
+    auth: { mode: "token", token: "'$TOKEN'",
+      rateLimit: { maxAttempts: '$RATE_MAX', lockoutMs: 120000 } },
+    localPeers: ["127.0.0.1/32"],
+    controlUi: { allowedOrigins: ["http://127.0.0.2:'$HOP'",
+      "http://lan.test:@PORT@", "http://ratelimit.test:@PORT@"] } },
+  clawgate: { stateDir: "@STATEDIR@", runDir: "@RUNDIR@" } }'
 BASE="http://127.0.0.1:$PORT"
 
 http_get "$BASE/"
