@@ -16,7 +16,7 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 40
+plan 42
 
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
     OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR
@@ -120,7 +120,11 @@ run_direct "$S1"
 is "$RC" 78 "a group/world-readable key file: refused"
 like "$OUT" "$KEY must be a regular file .* mode 0600.*chmod 600 $KEY" \
     "the message says how to fix the mode"
-chmod 600 "$KEY"
+OUT=$("$CLAWGATE" -f "$TESTDIR/direct.json5" doctor 2>&1 </dev/null)
+like "$OUT" "CRITICAL +permissions: this install's fingerprint key .*$KEY is mode 0644" \
+    "doctor flags the key's mode as critical"
+"$CLAWGATE" -f "$TESTDIR/direct.json5" doctor --fix >/dev/null 2>&1 </dev/null
+is "$(stat -c %a "$KEY")" 600 "doctor --fix gives the key back mode 0600"
 start_daemon "$(conf_in "$S1")"
 is "$(logged_fp)" "$FP1" "restored: the same fingerprint again"
 

@@ -67,6 +67,9 @@ check_files(struct doctor *d)
 	snprintf(p, sizeof(p), "%s/%s", sd, TOKEN_FILE);
 	check_mode(d, p, 077, 0, SEV_CRIT, "the gateway token file (clawgated "
 	    "refuses to start with it)");
+	snprintf(p, sizeof(p), "%s/fingerprint.key", sd);
+	check_mode(d, p, 077, 0, SEV_CRIT, "this install's fingerprint key "
+	    "(clawgated refuses to start with it)");
 	snprintf(p, sizeof(p), "%s/authd", sd);
 	check_mode(d, p, 077, 0, SEV_WARN, "authd's pairing store directory");
 }
