@@ -48,6 +48,32 @@ check "$D/ok.json5"
 like "$OUT" "fingerprint [0-9a-f]{16}" "-n: shows the secret's fingerprint"
 ok '! grep -q cfg-token-0123456789abcdefghij <<<"$OUT"' "-n: never prints the secret"
 
+# struggle #14 (issue 10 item 18): "*" on a network bind needs saying twice
+write anyorigin.json5 "{
+  gateway: { bind: 'lan', controlUi: { allowedOrigins: ['*'] },
+    auth: { mode: 'token', token: 'cfg-token-0123456789abcdefghij' } },
+  $ST,
+}"
+check "$D/anyorigin.json5"
+is "$RC" 78 "allowedOrigins \"*\" on a lan bind: refused (exit 78)"
+like "$OUT" "dangerouslyAllowAnyOriginOnNetwork" \
+    "allowedOrigins \"*\" on a lan bind: the message names the key that says it on purpose"
+write anyorigin-ok.json5 "{
+  gateway: { bind: 'lan', controlUi: { allowedOrigins: ['*'],
+    dangerouslyAllowAnyOriginOnNetwork: true },
+    auth: { mode: 'token', token: 'cfg-token-0123456789abcdefghij' } },
+  $ST,
+}"
+check "$D/anyorigin-ok.json5"
+is "$RC" 0 "allowedOrigins \"*\" on a lan bind with the acknowledgement: accepted"
+write anyorigin-lo.json5 "{
+  gateway: { controlUi: { allowedOrigins: ['*'] },
+    auth: { mode: 'token', token: 'cfg-token-0123456789abcdefghij' } },
+  $ST,
+}"
+check "$D/anyorigin-lo.json5"
+is "$RC" 0 "allowedOrigins \"*\" on loopback: accepted (with a warning)"
+
 write unknown.json5 "{
   gateway: {
     port: 18789,

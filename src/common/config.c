@@ -894,8 +894,15 @@ k_origins(struct ctx *x, const char *path, json_t *v)
 	"flow: local browsers pair silently, remote ones are approved with " \
 	"`clawgate devices approve <requestId>`. Remove the key"
 
+static int
+k_allow_any_origin(struct ctx *x, const char *path, json_t *v)
+{
+	return get_bool(x, path, v, &x->c->allow_any_origin_on_network);
+}
+
 static const struct keydef control_ui_keys[] = {
 	{ "enabled", k_ui_enabled, NULL, 0 },
+	{ "dangerouslyAllowAnyOriginOnNetwork", k_allow_any_origin, NULL, 0 },
 	{ "basePath", k_base_path, NULL, 0 },
 	{ "allowedOrigins", k_origins, NULL, 0 },
 	{ "allowInsecureAuth", NULL, RETIRED_UI, 0 },
@@ -1520,6 +1527,19 @@ config_check(const struct cg_config *c, struct cg_config_error *err)
 			    "auth.dangerouslyAllowNoAuthOnNetwork to true if "
 			    "something else guards the port", bind, c->port);
 	}
+	/*
+	 * Struggle #14: "*" on a network bind lets any page on the web
+	 * open a socket and try credentials, or ride a pasted token; like
+	 * auth none there, it needs saying twice.
+	 */
+	if (wildcard && is_network_bind(c) && !c->allow_any_origin_on_network)
+		return check_err(err, c, "refusing gateway.controlUi."
+		    "allowedOrigins \"*\" on the network bind \"%s\": any web "
+		    "page could open a WebSocket to this gateway. List the "
+		    "origins your Control UI is served from (e.g. "
+		    "\"https://gw.example.com\"), or set gateway.controlUi."
+		    "dangerouslyAllowAnyOriginOnNetwork to true if you mean it",
+		    bind);
 	if (c->auth_mode == AUTHMODE_PASSWORD && c->auth_password == NULL &&
 	    !env_set("CLAWGATE_GATEWAY_PASSWORD") &&
 	    !env_set("OPENCLAW_GATEWAY_PASSWORD"))

@@ -48,6 +48,7 @@ struct cg_config {
 		int	ipv6_prefix;		/* 64: one key per /64 */
 	}		rate_limit;
 	int		allow_no_auth_on_network; /* gateway.auth.dangerouslyAllowNoAuthOnNetwork */
+	int		allow_any_origin_on_network; /* gateway.controlUi.dangerouslyAllowAnyOriginOnNetwork */
 	struct cg_cidr	local_peers[CFG_MAX_CIDRS];
 	int		nlocal_peers;		/* gateway.localPeers */
 	struct cg_cidr	trusted_proxies[CFG_MAX_CIDRS];
