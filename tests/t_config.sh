@@ -4,7 +4,7 @@
 # generated token persisted before binding, conflicting sources refused.
 . "$top_srcdir/tests/lib.sh"
 
-plan 29
+plan 33
 
 D=$TESTDIR/cfg
 mkdir -p "$D"
