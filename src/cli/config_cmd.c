@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -42,9 +43,11 @@ static const char help_config[] =
 "A value is read as JSON5 (18790, true, [\"a\"], 'text'), else as a\n"
 "plain string; --string takes it as a string as it is.\n"
 "Secrets (gateway.auth.token, gateway.auth.password) are never taken\n"
-"from the command line: --from-file FILE, - (stdin) or --generate (a new\n"
-"URL-safe 32-byte token).  --batch FILE applies a JSON array of\n"
-"{\"path\":..,\"value\":..} or {\"path\":..,\"unset\":true} as one write.\n"
+"from the command line, nor is an object value that holds a token or\n"
+"password key at any depth (gateway.auth '{...}', gateway '{...}'):\n"
+"--from-file FILE, - (stdin) or --generate (a new URL-safe 32-byte\n"
+"token).  --batch FILE applies a JSON array of {\"path\":..,\"value\":..}\n"
+"or {\"path\":..,\"unset\":true} as one write.\n"
 "The file is edited in place (comments kept), validated as a whole\n"
 "first, and replaced atomically.  Run `clawgate gateway reload' to apply.\n";
 
@@ -346,6 +349,42 @@ report(struct cli *c, const char *what, const char *path, const char *fp,
 	return EXIT_OK;
 }
 
+/*
+ * Does a command-line value hold a secret at any depth?  A key named
+ * token or password anywhere, or a path config.c reads a secret from
+ * (gateway.auth.token set as part of gateway.auth, or of gateway at the
+ * root).  `found' gets the full path of the first one.
+ */
+static int
+holds_secret(const char *base, json_t *v, char *found, size_t len)
+{
+	const char	*k;
+	char		 sub[512];
+	json_t		*e;
+	size_t		 i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, e) {
+			snprintf(sub, sizeof(sub), "%s%s%s", base,
+			    base[0] != '\0' ? "." : "", k);
+			if (strcasecmp(k, "token") == 0 ||
+			    strcasecmp(k, "password") == 0 || secret_path(sub)) {
+				cg_strlcpy(found, sub, len);
+				return 1;
+			}
+			if (holds_secret(sub, e, found, len))
+				return 1;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", base, i);
+			if (holds_secret(sub, e, found, len))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* The secret for a secret path, never from argv. */
 static json_t *
 secret_value(const char *path, const char *from, int generate, char *err,
@@ -497,7 +536,7 @@ config_set(struct cli *c, int argc, char *argv[])
 	struct cfg_change	 chg;
 	struct stat		 st;
 	const char		*from = NULL, *batch = NULL, *path;
-	char			 err[1400], fp[17] = "", what[64];
+	char			 err[1400], fp[17] = "", what[512];
 	json_t			*v;
 	int			 ch, r, gen = 0, dry = 0, as_string = 0;
 
@@ -553,6 +592,17 @@ config_set(struct cli *c, int argc, char *argv[])
 			return cli_usage(help_config, "config set needs a path "
 			    "and a value");
 		v = parse_value(argv[1], as_string);
+		if (holds_secret(path, v, what, sizeof(what))) {
+			value_free(v);
+			return cli_usage(NULL, "refusing to take %s from the "
+			    "command line (it would land in the shell history "
+			    "and in ps): set the other keys without it, then "
+			    "the secret on its own with `clawgate config set "
+			    "%s --from-file FILE`, `... %s -` to read stdin, or "
+			    "--generate", what, secret_path(what) ? what :
+			    "gateway.auth.token", secret_path(what) ? what :
+			    "gateway.auth.token");
+		}
 	}
 	chg.path = path;
 	chg.value = v;
