@@ -255,6 +255,23 @@ log_config_warnings(struct master *m)
 		log_warnx("config: %s", m->cfg.warnings[i]);
 }
 
+/*
+ * Not root (a container with runAsNonRoot, a user's own instance): the
+ * children cannot get uids of their own.  Say what that costs and what
+ * still holds, once, at start.
+ */
+static void
+log_one_uid(void)
+{
+	log_info("running as one uid (%ld, not root): authd and the workers "
+	    "share it and nothing is chrooted, so a worker that escaped its "
+	    "seccomp filter could read the state directory. Still in force: "
+	    "seccomp filters in authd and every worker (a worker cannot "
+	    "open files, ptrace or signal), authd not dumpable, secrets only "
+	    "in authd and this process, one process per job. Start clawgated "
+	    "as root for separate uids and a chroot", (long)geteuid());
+}
+
 static void
 log_startup(struct master *m)
 {
@@ -290,6 +307,8 @@ log_startup(struct master *m)
 	log_info("%d worker%s, sandbox %s%s", m->nworkers,
 	    m->nworkers == 1 ? "" : "s", sandbox_kind(),
 	    geteuid() == 0 ? "" : ", no privilege drop (not started as root)");
+	if (geteuid() != 0)
+		log_one_uid();
 	if (m->cfg.bind != BIND_LOOPBACK && m->secret.mode == AUTHMODE_NONE)
 		log_warnx("auth mode none on a network bind: anyone who can "
 		    "reach this port is an operator");
