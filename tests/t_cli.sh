@@ -473,7 +473,8 @@ if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 	is "$(jq -r '.findings[] | select(.id == "container-network") | .severity' <<<"$OUT")" warning \
 	    "a docker0 network outside gateway.localPeers is flagged"
 	like "$(jq -r '.findings[] | select(.id == "container-network") | .fix' <<<"$OUT")" \
-	    "gateway.localPeers '\\[\"172\\.17\\.0\\.0/16\"\\]'" "with the exact localPeers entry to add"
+	    "gateway.localPeers '\\[\"127\\.0\\.0\\.0/8\", \"::1\", \"172\\.17\\.0\\.0/16\"\\]'" \
+	    "with the exact localPeers entry to add, loopback kept"
 	cg -f "$CF" config set gateway.localPeers '["172.17.0.0/16"]'
 	OUT=$(unshare -n sh -c 'ip link add docker0 type bridge &&
 	    ip addr add 172.17.0.1/16 dev docker0 &&

@@ -40,7 +40,8 @@ static const char help_doctor[] =
 "retired keys, exposure (auth none or \"*\" origins on a network bind),\n"
 "permissions, stale pid/socket files, second instances, listeners that\n"
 "differ from the config, and container networks that will need pairing.\n"
-"--fix applies the safe fixes and says what it changed.\n"
+"--fix applies the safe fixes, says what it changed, then runs every check\n"
+"again and reports what is still wrong (the exit status is the re-check's).\n"
 "--client-config FILE: the openclaw client config to compare (default\n"
 "$OPENCLAW_CONFIG_PATH, $OPENCLAW_STATE_DIR/openclaw.json or\n"
 "~/.openclaw/openclaw.json).\n"
@@ -252,7 +253,12 @@ apply_fixes(struct doctor *d)
 			ch[n].path = f->arg2;
 			ch[n++].value = NULL;
 			cf[ncf++] = f;
-		} else if (f->kind != FIX_NONE && f->kind != FIX_MOVE_SECRET)
+		} else if (f->kind == FIX_SET && (ch[n].value =
+		    json_loads(f->value, JSON_DECODE_ANY, NULL)) != NULL) {
+			ch[n++].path = f->arg;
+			cf[ncf++] = f;
+		} else if (f->kind != FIX_NONE && f->kind != FIX_MOVE_SECRET &&
+		    f->kind != FIX_SET)
 			f->fixed = apply_fix(d, f) == 0;
 	}
 	if (n == 0)
@@ -260,8 +266,10 @@ apply_fixes(struct doctor *d)
 	ok = cfg_apply(d->c, ch, n, 1, err, sizeof(err)) != -1;
 	for (i = 0; i < n; i++)
 		if (ch[i].value != NULL) {
-			explicit_bzero((char *)json_string_value(ch[i].value),
-			    json_string_length(ch[i].value));
+			if (json_is_string(ch[i].value))
+				explicit_bzero((char *)json_string_value(
+				    ch[i].value), json_string_length(
+				    ch[i].value));
 			json_decref(ch[i].value);
 		}
 	for (i = 0; i < ncf; i++) {
@@ -271,6 +279,10 @@ apply_fixes(struct doctor *d)
 		else if (cf[i]->kind == FIX_UNSET)
 			snprintf(cf[i]->done, sizeof(cf[i]->done), "removed %s "
 			    "from %s", cf[i]->arg, d->c->config_path);
+		else if (cf[i]->kind == FIX_SET)
+			snprintf(cf[i]->done, sizeof(cf[i]->done), "set %s to "
+			    "%.400s in %s; `clawgate gateway reload` applies it",
+			    cf[i]->arg, cf[i]->value, d->c->config_path);
 		else
 			snprintf(cf[i]->done, sizeof(cf[i]->done), "moved the "
 			    "token from %s to gateway.auth.token in %s",
@@ -320,9 +332,9 @@ report(struct doctor *d)
 				    json_string(d->f[i].done));
 			json_array_append_new(a, o);
 		}
-		o = json_pack("{s:s, s:b, s:o, s:i}", "config",
+		o = json_pack("{s:s, s:b, s:o, s:i, s:b}", "config",
 		    d->c->config_path, "running", d->st != NULL, "findings", a,
-		    "exitCode", rc);
+		    "exitCode", rc, "rechecked", d->rechecked);
 		if (d->st != NULL)
 			json_object_set(o, "pid", json_object_get(d->st, "pid"));
 		out_json(o);
@@ -354,12 +366,76 @@ report(struct doctor *d)
 				printf("          --fix failed: %s\n", f->done);
 		}
 	}
+	if (d->rechecked)
+		printf("\nChecked again after the fixes: what is listed above "
+		    "without FIXED is still wrong.\n");
 	if (d->n == 0)
 		printf("\nNo problems found.\n");
 	else
 		printf("\n%d critical, %d warning%s, %d fixed.\n", crit, warn,
 		    warn == 1 ? "" : "s", fixed);
 	return rc;
+}
+
+static void
+run_checks(struct doctor *d)
+{
+	load_inputs(d);
+	check_daemon(d);
+	check_config(d);
+	check_exposure(d);
+	check_env(d);
+	check_client(d);
+	check_tokens(d);
+	check_files(d);
+	check_stale(d);
+	check_instances(d);
+	check_port(d);
+	check_containers(d);
+	check_loopback_peers(d);
+}
+
+/*
+ * After --fix: every check again, on what the fixes left.  The report
+ * is the fixes applied, then what the second pass still finds (a
+ * failed fix keeps its error); the exit code is the second pass's.  A
+ * fix may uncover what an invalid file hid (a retired key removed, the
+ * rest of the file is checked at last).
+ */
+static void
+recheck(struct doctor *d)
+{
+	struct finding	*old;
+	int		 i, j, n = d->n, k = 0;
+
+	if ((old = malloc(sizeof(*old) * (size_t)n)) == NULL)
+		return;
+	memcpy(old, d->f, sizeof(*old) * (size_t)n);
+	json_decref(d->st);
+	d->st = NULL;
+	memset(&d->ce, 0, sizeof(d->ce));
+	d->dfp[0] = d->dsrc[0] = '\0';
+	d->n = 0;
+	run_checks(d);
+	/* The fixed first, then the new pass. */
+	for (i = 0; i < n; i++)
+		k += old[i].fixed;
+	if (k > MAX_FINDINGS - d->n)
+		k = MAX_FINDINGS - d->n;
+	memmove(&d->f[k], &d->f[0], sizeof(*old) * (size_t)d->n);
+	for (i = j = 0; i < n && j < k; i++)
+		if (old[i].fixed)
+			d->f[j++] = old[i];
+	d->n += k;
+	for (i = k; i < d->n; i++)
+		for (j = 0; j < n; j++)
+			if (!old[j].fixed && old[j].done[0] != '\0' &&
+			    strcmp(old[j].id, d->f[i].id) == 0 &&
+			    strcmp(old[j].arg, d->f[i].arg) == 0)
+				memcpy(d->f[i].done, old[j].done,
+				    sizeof(d->f[i].done));
+	d->rechecked = 1;
+	free(old);
 }
 
 int
@@ -374,7 +450,7 @@ cmd_doctor(struct cli *c, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct doctor	*d;
-	int		 ch, r, rc;
+	int		 ch, r, rc, i;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return EXIT_FAIL;
@@ -401,20 +477,13 @@ cmd_doctor(struct cli *c, int argc, char *argv[])
 		    argv[optind]);
 	}
 	config_defaults(&d->cfg);
-	load_inputs(d);
-	check_daemon(d);
-	check_config(d);
-	check_exposure(d);
-	check_env(d);
-	check_client(d);
-	check_tokens(d);
-	check_files(d);
-	check_stale(d);
-	check_instances(d);
-	check_port(d);
-	check_containers(d);
-	if (d->fix)
+	run_checks(d);
+	for (i = 0; d->fix && i < d->n && d->f[i].kind == FIX_NONE; i++)
+		;
+	if (d->fix && i < d->n) {
 		apply_fixes(d);
+		recheck(d);
+	}
 	rc = report(d);
 	json_decref(d->st);
 	json5_doc_free(d->raw);

@@ -29,6 +29,7 @@ enum fix_kind {
 	FIX_UNSET,		/* config unset arg */
 	FIX_MOVE_SECRET,	/* arg's value to gateway.auth.token, unset arg2 */
 	FIX_GEN_TOKEN,		/* write <stateDir>/gateway.token */
+	FIX_SET,		/* config set arg to the JSON text in value */
 };
 
 struct finding {
@@ -40,6 +41,7 @@ struct finding {
 	char		 arg[PATH_MAX];
 	char		 arg2[128];
 	mode_t		 mode;
+	char		 value[1024];	/* FIX_SET: JSON text */
 	int		 fixed;
 	char		 done[600];
 };
@@ -58,6 +60,7 @@ struct doctor {
 	char			 dsrc[512];	/* and where it comes from */
 	struct finding		 f[MAX_FINDINGS];
 	int			 n;
+	int			 rechecked;	/* after --fix */
 };
 
 
@@ -84,5 +87,6 @@ void	check_stale(struct doctor *);
 void	check_instances(struct doctor *);
 void	check_port(struct doctor *);
 void	check_containers(struct doctor *);
+void	check_loopback_peers(struct doctor *);
 
 #endif /* CG_DOCTOR_H */

@@ -76,6 +76,101 @@ check_files(struct doctor *d)
 
 /* --- instances ---------------------------------------------------- */
 
+static int	proc_config(long, char *, size_t);
+static int	is_clawgated(long);
+
+/* The pid in the first line of a pid file (0 if none). */
+static long
+pidfile_pid(const char *pidf, int fd)
+{
+	char	 buf[64];
+	ssize_t	 n;
+	long	 pid;
+	int	 myfd = -1;
+
+	if (fd == -1 && (fd = myfd = open(pidf, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return 0;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (myfd != -1)
+		close(myfd);
+	buf[n > 0 ? n : 0] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 0 ? pid : 0;
+}
+
+/*
+ * The pid file of this config's runDir is locked, and this config's
+ * socket did not answer.  A kill is suggested only for the exact pid of
+ * the instance this config names (it runs this file) and only when that
+ * instance is broken: its own socket refuses or does not answer.  An
+ * instance of another config that shares the runDir, or one we may not
+ * talk to, is never to be killed.
+ */
+static void
+locked_pidfile(struct doctor *d, const char *pidf, int fd)
+{
+	struct finding	*f;
+	char		 ours[PATH_MAX], theirs[PATH_MAX];
+	long		 pid = pidfile_pid(pidf, fd);
+	int		 mine;
+
+	if (pid == 0 || !is_clawgated(pid)) {
+		f = doctor_add(d, SEV_WARN, "pidfile-locked");
+		snprintf(f->what, sizeof(f->what), "%s is locked, but the pid "
+		    "it names (%ld) is not a clawgated this user can see",
+		    pidf, pid);
+		snprintf(f->fix, sizeof(f->fix), "`fuser -v %s` shows who "
+		    "holds it; do not kill anything before you know it is "
+		    "this config's clawgated", pidf);
+		return;
+	}
+	if (realpath(d->c->config_path, ours) == NULL)
+		cg_strlcpy(ours, d->c->config_path, sizeof(ours));
+	mine = proc_config(pid, theirs, sizeof(theirs)) == 0 &&
+	    strcmp(theirs, ours) == 0;
+	if (!mine) {
+		f = doctor_add(d, SEV_WARN, "run-dir-shared");
+		snprintf(f->what, sizeof(f->what), "%s belongs to another "
+		    "clawgated: pid %ld runs %s, not %s; the two configs share "
+		    "the run directory %s", pidf, pid, theirs[0] ? theirs :
+		    "its default config file", d->c->config_path,
+		    d->cfg.run_dir);
+		snprintf(f->fix, sizeof(f->fix), "leave pid %ld alone (it is "
+		    "not this config's); give %s its own clawgate.runDir "
+		    "(`clawgate config set clawgate.runDir "
+		    "/run/clawgate-NAME`)", pid, d->c->config_path);
+		return;
+	}
+	if (d->ce.status == CTL_NOT_RUNNING && d->c->socket_path[0] != '\0') {
+		/* --socket named another socket: this instance was not asked. */
+		f = doctor_add(d, SEV_INFO, "asked-elsewhere");
+		snprintf(f->what, sizeof(f->what), "clawgated pid %ld runs this "
+		    "config (it holds %s), but --socket named %s, where nothing "
+		    "listens", pid, pidf, d->c->socket_path);
+		snprintf(f->fix, sizeof(f->fix), "leave out --socket: `clawgate "
+		    "gateway status` asks it on its own socket");
+		return;
+	}
+	if (strstr(d->ce.msg, "permission denied") != NULL) {
+		f = doctor_add(d, SEV_WARN, "daemon-not-asked");
+		snprintf(f->what, sizeof(f->what), "clawgated pid %ld runs this "
+		    "config, but this user may not use its control socket (%s)",
+		    pid, d->ce.msg);
+		snprintf(f->fix, sizeof(f->fix), "run `clawgate doctor` as root, "
+		    "as the daemon's user, or as a member of "
+		    "clawgate.controlGroup");
+		return;
+	}
+	f = doctor_add(d, SEV_CRIT, "pidfile-locked");
+	snprintf(f->what, sizeof(f->what), "clawgated pid %ld runs this config "
+	    "and holds %s, but does not answer on its control socket (%s): it "
+	    "is stuck", pid, pidf, d->ce.msg);
+	snprintf(f->fix, sizeof(f->fix), "`kill %ld` (this config's clawgated; "
+	    "`kill -9 %ld` if it is still there after 30 s), then `clawgate "
+	    "gateway start`", pid, pid);
+}
+
 void
 check_stale(struct doctor *d)
 {
@@ -88,8 +183,13 @@ check_stale(struct doctor *d)
 
 	if (d->st != NULL)
 		return;		/* a live daemon owns both */
-	/* Unknown run directory, or another instance's: not ours to judge. */
-	if (d->ce.status == CTL_CONFIG || d->ce.status == CTL_MISMATCH)
+	/*
+	 * Unknown run directory, or another instance's: not ours to judge.
+	 * A file that does not load leaves the default runDir in d->cfg,
+	 * which may be another instance's (/run/clawgate).
+	 */
+	if (d->ce.status == CTL_CONFIG || d->ce.status == CTL_MISMATCH ||
+	    !d->cfg_ok)
 		return;
 	run = d->cfg.run_dir;
 	ctl_path(d->c, sock, sizeof(sock));
@@ -114,19 +214,13 @@ check_stale(struct doctor *d)
 		f = doctor_add(d, SEV_WARN, "stale-pidfile");
 		snprintf(f->what, sizeof(f->what), "%s names pid %s, but no "
 		    "clawgated holds it: it is left over from a daemon that "
-		    "died (`kill $(head -n 1 %s)` could now hit an unrelated "
-		    "process)", pidf, owner[0] ? owner : "?", pidf);
+		    "died (that pid may now be an unrelated process: never "
+		    "kill it)", pidf, owner[0] ? owner : "?");
 		snprintf(f->fix, sizeof(f->fix), "`rm %s`", pidf);
 		f->kind = FIX_UNLINK;
 		cg_strlcpy(f->arg, pidf, sizeof(f->arg));
-	} else {
-		f = doctor_add(d, SEV_CRIT, "pidfile-locked");
-		snprintf(f->what, sizeof(f->what), "%s is locked by a running "
-		    "clawgated, but its control socket does not answer (%s)",
-		    pidf, d->ce.msg);
-		snprintf(f->fix, sizeof(f->fix), "`kill $(head -n 1 %s)` and "
-		    "start it again", pidf);
-	}
+	} else
+		locked_pidfile(d, pidf, fd);
 	close(fd);
 }
 
@@ -214,13 +308,20 @@ check_instances(struct doctor *d)
 	struct finding	*f;
 	struct dirent	*de;
 	DIR		*dir;
-	char		 ours[PATH_MAX], theirs[PATH_MAX];
+	char		 ours[PATH_MAX], theirs[PATH_MAX], pidf[PATH_MAX];
 	long		 pid, me = 0, ppid;
 
 	if (realpath(d->c->config_path, ours) == NULL)
 		return;
 	if (d->st != NULL)
 		me = (long)json_integer_value(json_object_get(d->st, "pid"));
+	else if (d->ce.status != CTL_CONFIG && d->ce.status != CTL_MISMATCH &&
+	    d->cfg_ok) {
+		/* The run directory's own instance: check_stale judges it. */
+		snprintf(pidf, sizeof(pidf), "%s/clawgated.pid",
+		    d->cfg.run_dir);
+		me = pidfile_pid(pidf, -1);
+	}
 	if ((dir = opendir("/proc")) == NULL)
 		return;
 	while ((de = readdir(dir)) != NULL) {
@@ -286,6 +387,117 @@ check_port(struct doctor *d)
 	}
 }
 
+/* --- local peers ------------------------------------------------- */
+
+/* Is `addr' (family 4 or 6) a local peer under the effective list? */
+static int
+peer_covered(const struct doctor *d, int family, const uint8_t *addr)
+{
+	int	k;
+
+	if (d->cfg.nlocal_peers == 0)	/* the default: loopback */
+		return family == 4 ? addr[0] == 127 : memcmp(addr,
+		    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+	for (k = 0; k < d->cfg.nlocal_peers; k++)
+		if (cidr_match(&d->cfg.local_peers[k], family, addr))
+			return 1;
+	return 0;
+}
+
+static int
+v4_loopback_covered(const struct doctor *d)
+{
+	static const uint8_t	a[4] = { 127, 0, 0, 1 };
+
+	return peer_covered(d, 4, a);
+}
+
+static int
+v6_loopback_covered(const struct doctor *d)
+{
+	static const uint8_t	a[16] = { [15] = 1 };
+
+	return peer_covered(d, 6, a);
+}
+
+/*
+ * The localPeers list to suggest or write: the current entries as
+ * written, loopback (127.0.0.0/8, ::1) unless it is covered, and `add'.
+ * A list replaces the loopback default, so a list written without it
+ * would lock this host's own browser and CLI out.
+ */
+static void
+peers_with(const struct doctor *d, const char *add, char *out, size_t len)
+{
+	json_t		*cur = NULL, *a, *v;
+	const char	*extra[3];
+	char		*s;
+	size_t		 i, o = 0;
+	int		 k, n = 0;
+
+	if (d->raw != NULL)
+		cur = json_object_get(json_object_get(json5_root(d->raw),
+		    "gateway"), "localPeers");
+	a = json_array();
+	if (json_is_array(cur) && d->cfg.nlocal_peers > 0)
+		json_array_foreach(cur, i, v)
+			json_array_append(a, v);
+	if (!v4_loopback_covered(d))
+		extra[n++] = "127.0.0.0/8";
+	if (!v6_loopback_covered(d))
+		extra[n++] = "::1";
+	if (d->cfg.nlocal_peers == 0) {
+		/* the default, made explicit */
+		json_array_append_new(a, json_string("127.0.0.0/8"));
+		json_array_append_new(a, json_string("::1"));
+		n = 0;
+	}
+	if (add != NULL)
+		extra[n++] = add;
+	for (k = 0; k < n; k++)
+		json_array_append_new(a, json_string(extra[k]));
+	o = (size_t)snprintf(out, len, "[");
+	json_array_foreach(a, i, v) {
+		if ((s = json_dumps(v, JSON_ENCODE_ANY)) == NULL)
+			continue;
+		if (o < len)
+			o += (size_t)snprintf(out + o, len - o, "%s%s",
+			    i ? ", " : "", s);
+		free(s);
+	}
+	if (o < len)
+		snprintf(out + o, len - o, "]");
+	json_decref(a);
+}
+
+void
+check_loopback_peers(struct doctor *d)
+{
+	struct finding	*f;
+	char		 list[900];
+	int		 v4, v6;
+
+	if (!d->cfg_ok || d->cfg.nlocal_peers == 0)
+		return;
+	v4 = v4_loopback_covered(d);
+	v6 = v6_loopback_covered(d);
+	if (v4 && v6)
+		return;
+	peers_with(d, NULL, list, sizeof(list));
+	f = doctor_add(d, SEV_WARN, "local-peers-no-loopback");
+	snprintf(f->what, sizeof(f->what), "gateway.localPeers leaves out "
+	    "%s: a list replaces the loopback default, so this host's own "
+	    "browser and CLI over TCP count as remote and every new device "
+	    "waits for `clawgate devices approve`", !v4 && !v6 ?
+	    "loopback (127.0.0.0/8 and ::1)" : !v4 ? "127.0.0.0/8" : "::1");
+	snprintf(f->fix, sizeof(f->fix), "`clawgate config set "
+	    "gateway.localPeers '%s'` (the current entries kept, loopback "
+	    "added), then `clawgate gateway reload`", list);
+	f->kind = FIX_SET;
+	cg_strlcpy(f->arg, "gateway.localPeers", sizeof(f->arg));
+	cg_strlcpy(f->value, list, sizeof(f->value));
+}
+
 /* --- container networks ------------------------------------------ */
 
 static int
@@ -308,6 +520,7 @@ check_containers(struct doctor *d)
 	struct ifaddrs	*ifa, *i;
 	struct finding	*f;
 	char		 addr[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN], cidr[64];
+	char		 list[500];
 	uint32_t	 a, m;
 	int		 prefix, k, covered, seen = 0;
 
@@ -358,11 +571,12 @@ check_containers(struct doctor *d)
 		    "(from %s) and browsers through published ports (from %s) "
 		    "count as remote and every new device waits for `clawgate "
 		    "devices approve`", i->ifa_name, addr, prefix, cidr, addr);
+		peers_with(d, cidr, list, sizeof(list));
 		snprintf(f->fix, sizeof(f->fix), "if they are yours, add \"%s\" "
 		    "to gateway.localPeers (\"%s/32\" for published ports "
-		    "only): `clawgate config set gateway.localPeers '[\"%s\"]'`"
-		    " (keep any entries already there), then `clawgate gateway "
-		    "reload`", cidr, addr, cidr);
+		    "only): `clawgate config set gateway.localPeers '%s'` (the "
+		    "current entries and loopback kept), then `clawgate gateway "
+		    "reload`", cidr, addr, list);
 	}
 	freeifaddrs(ifa);
 }
