@@ -541,12 +541,12 @@ EOF
 	fk list
 	is "$RC" 0 "devices list: exit 0"
 	like "$OUT" "Pending \\(2\\)" "it shows the pending table"
-	like "$OUT" "Request +Device +Requested +Age +Status" "with openclaw's columns"
-	like "$OUT" "b8480e32-35c2-48d0-a5df-925a8117e811 +remote-box · 192\\.0\\.2\\.2 +roles: operator; scopes: operator\\.read +[0-9].* ago +new pairing" \
-	    "a pending row: id, name · IP, requested roles/scopes, age, status"
+	like "$OUT" "Request +Code +Device +Requested +Age +Status" "with openclaw's columns and the device code"
+	like "$OUT" "b8480e32-35c2-48d0-a5df-925a8117e811 +77777777 +remote-box · 192\\.0\\.2\\.2 +roles: operator; scopes: operator\\.read +[0-9].* ago +new pairing" \
+	    "a pending row: id, code, name · IP, requested roles/scopes, age, status"
 	like "$OUT" "Paired \\(1\\)" "and the paired table"
-	like "$OUT" "cli +349431a7[0-9a-f]+ +operator +operator\\.read, operator\\.write +operator +127\\.0\\.0\\.1" \
-	    "a paired row: name, id, roles, scopes, tokens, IP"
+	like "$OUT" "cli +349431a7 +349431a7[0-9a-f]+ +operator +operator\\.read, operator\\.write +operator +127\\.0\\.0\\.1" \
+	    "a paired row: name, code, id, roles, scopes, tokens, IP"
 	is "$(lastreq)" '{"cmd": "rpc", "method": "device.pair.list", "params": {}}' \
 	    "list sends device.pair.list with empty params"
 	fk list --json

@@ -23,7 +23,7 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 24
+plan 39
 
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
     OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR
@@ -149,4 +149,93 @@ like "$OUT" "CRITICAL +no-auth-on-network" "and what the re-check still finds"
 cp "$D/hidden.orig" "$D/hidden.json5"
 cg -f "$D/hidden.json5" doctor --fix --json
 is "$(jq -r '.exitCode' <<<"$OUT")" 2 "--json: exitCode from the re-check"
+
+# ==================================================== item 16: device codes
+if command -v python3 >/dev/null 2>&1; then
+	FAKE=$TESTDIR/fake.sock
+	REQS=$TESTDIR/fake.reqs
+	cat >"$TESTDIR/fake.py" <<'EOF'
+import json, socket, sys
+path, log = sys.argv[1], sys.argv[2]
+def req(rid, dev, name, ts):
+    return {"requestId": rid, "deviceId": dev, "publicKey": "k" + rid[:4],
+            "displayName": name, "clientId": "cli", "role": "operator",
+            "roles": ["operator"], "scopes": ["operator.read"],
+            "remoteIp": "192.0.2.2", "silent": False, "isRepair": False, "ts": ts}
+lst = {"pending": [
+    req("b8480e32-35c2-48d0-a5df-925a8117e811", "77" * 32, "box-one", 3),
+    req("c0ffee00-0000-4000-8000-000000000001", "77777777" + "88" * 28, "box-two", 2),
+    req("d00dfeed-0000-4000-8000-000000000002", "abcdef01" + "99" * 28, "box-three", 1)],
+    "paired": [{"deviceId": "1234abcd" + "00" * 28, "publicKey": "p", "clientId": "cli",
+        "roles": ["operator"], "scopes": ["operator.read"], "tokens": []}]}
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path); s.listen(8)
+while True:
+    c, _ = s.accept()
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = c.recv(65536)
+        if not d: break
+        buf += d
+    r = json.loads(buf)
+    with open(log, "a") as f: f.write(json.dumps(r, sort_keys=True) + "\n")
+    m, p = r.get("method"), r.get("params", {})
+    if m == "device.pair.list": ans = {"ok": True, "payload": lst}
+    elif m == "device.pair.approve":
+        ans = {"ok": True, "payload": {"requestId": p["requestId"], "device": {"deviceId": "ab" * 32}}}
+    elif m == "device.pair.reject": ans = {"ok": True, "payload": {"requestId": p["requestId"], "deviceId": "ab" * 32}}
+    else: ans = {"ok": False, "error": "unknown"}
+    c.sendall((json.dumps(ans) + "\n").encode()); c.close()
+EOF
+	python3 "$TESTDIR/fake.py" "$FAKE" "$REQS" &
+	_bg_pids="$_bg_pids $!"
+	wait_for 50 test -S "$FAKE"
+	fk() { cg --socket "$FAKE" devices "$@"; }
+	fk list
+	like "$OUT" "Request +Code +Device" "devices list has a Code column"
+	like "$OUT" "d00dfeed-0000-4000-8000-000000000002 +abcdef01 +box-three" \
+	    "a pending row shows the device code"
+	like "$OUT" "Device +Code +Device ID" "the paired table too"
+	fk list --json
+	is "$(jq -r '.pending[2].code + " " + .paired[0].code' <<<"$OUT")" "abcdef01 1234abcd" \
+	    "--json has each entry's code"
+	fk approve abcdef01
+	is "$RC" 0 "approve by device code: exit 0"
+	is "$(tail -n 1 "$REQS" | jq -r .params.requestId)" d00dfeed-0000-4000-8000-000000000002 \
+	    "the code was resolved to its request"
+	fk reject ABCDEF01
+	is "$(tail -n 1 "$REQS" | jq -r '.method + " " + .params.requestId')" \
+	    "device.pair.reject d00dfeed-0000-4000-8000-000000000002" "reject takes it too (any case)"
+	N=$(wc -l <"$REQS")
+	fk approve 77777777
+	is "$RC" 1 "an ambiguous code: exit 1"
+	like "$OUT" "b8480e32-35c2-48d0-a5df-925a8117e811.*box-one" "it lists the first candidate"
+	like "$OUT" "c0ffee00-0000-4000-8000-000000000001.*box-two" "and the second, with request ids and names"
+	is "$(tail -n 1 "$REQS" | jq -r .method)" device.pair.list "nothing was approved"
+	fk approve b8480e32
+	is "$(tail -n 1 "$REQS" | jq -r .params.requestId)" b8480e32-35c2-48d0-a5df-925a8117e811 \
+	    "a request id prefix still works"
+else
+	skip 12 "python3 is not installed (fake control socket)"
+fi
+
+# the real daemon: a pending request from 127.0.0.2
+start_daemon '{"gateway":{"auth":{"mode":"token","token":"devtok-0123456789abcdefghijkl"},"localPeers":["127.0.0.1/32"]}}'
+cgd --timeout 12 devices list --json
+if [ "$RC" = 0 ]; then
+	wsr --bind 127.0.0.2 --device-seed "$(printf '%064x' 9)" \
+	    --connect "$(cparams '.auth={token:"devtok-0123456789abcdefghijkl"}' '.device="SIGN"')"
+	REQ=$(q 'select(.ev=="recv" and .json.id=="c1") | .json.error.details.requestId')
+	cgd devices list --json
+	CODE=$(jq -r '.pending[0].deviceId[0:8]' <<<"$OUT")
+	is "$(jq -r '.pending[0].code' <<<"$OUT")" "$CODE" "the daemon's pending request has its code"
+	wait_for 30 grep -q "pairing required.*request=$REQ" "$DAEMON_LOG"
+	like "$(grep "pairing required" "$DAEMON_LOG" | tail -n 1)" "code=$CODE.*request=$REQ|request=$REQ.*code=$CODE" \
+	    "the worker's log line names the request and the code"
+	cgd devices approve "$CODE"
+	like "$OUT" "^Approved [0-9a-f]{64} \\($REQ\\)" "approve by the code the UI shows"
+else
+	skip 3 "this clawgated's authd does not answer control-socket RPCs"
+fi
+stop_daemon
 

@@ -22,15 +22,18 @@
 
 static const char help_devices[] =
 "usage: clawgate devices list [--json]\n"
-"       clawgate devices approve [requestId | unique prefix] [--json]\n"
-"       clawgate devices reject requestId [--json]\n"
+"       clawgate devices approve [requestId | prefix | code] [--json]\n"
+"       clawgate devices reject requestId | prefix | code [--json]\n"
 "       clawgate devices remove deviceId [--json]\n"
 "       clawgate devices rotate --device ID --role ROLE [--scope S ...]\n"
 "       clawgate devices revoke --device ID --role ROLE\n"
 "\n"
 "Through the local control socket: no token needed, full authority.\n"
 "approve without an id only shows the newest pending request (exit 1).\n"
-"Ids may be shortened to any unique prefix.\n"
+"Ids may be shortened to any unique prefix.  approve and reject also take\n"
+"the device code the Control UI shows (the first 8 characters of the\n"
+"device id, the Code column of `list'); a code that matches more than one\n"
+"request is refused with the candidates.\n"
 "\n"
 REMOTE_HELP;
 
@@ -221,6 +224,33 @@ paired_by_id(const json_t *list, const char *id)
 	return NULL;
 }
 
+/* The short device code the Control UI shows: the id's first 8. */
+#define CODE_LEN	8
+
+static void
+code_of(const json_t *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s", CODE_LEN, js(e, "deviceId"));
+}
+
+/* "code" in every pending and paired entry (devices list --json). */
+static void
+add_codes(json_t *list)
+{
+	static const char *const keys[] = { "pending", "paired" };
+	json_t	*e;
+	char	 code[CODE_LEN + 1];
+	size_t	 i;
+	int	 k;
+
+	for (k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(list, keys[k]), i, e)
+			if (json_is_object(e) && js(e, "deviceId")[0] != '\0') {
+				code_of(e, code, sizeof(code));
+				json_object_set_new(e, "code", json_string(code));
+			}
+}
+
 /* Fixed cell storage for the tables. */
 #define CELL	256
 
@@ -234,38 +264,40 @@ print_pending(const json_t *list)
 	char		 sc[CELL], ro[CELL];
 	int		 k;
 
-	if ((cells = calloc((n + 1) * 5, CELL)) == NULL ||
-	    (cp = calloc((n + 1) * 5, sizeof(*cp))) == NULL) {
+	if ((cells = calloc((n + 1) * 6, CELL)) == NULL ||
+	    (cp = calloc((n + 1) * 6, sizeof(*cp))) == NULL) {
 		free(cells);
 		return;
 	}
 	snprintf(cells[0], CELL, "Request");
-	snprintf(cells[1], CELL, "Device");
-	snprintf(cells[2], CELL, "Requested");
-	snprintf(cells[3], CELL, "Age");
-	snprintf(cells[4], CELL, "Status");
+	snprintf(cells[1], CELL, "Code");
+	snprintf(cells[2], CELL, "Device");
+	snprintf(cells[3], CELL, "Requested");
+	snprintf(cells[4], CELL, "Age");
+	snprintf(cells[5], CELL, "Status");
 	json_array_foreach(pend, i, r) {
-		char (*row)[CELL] = cells + (i + 1) * 5;
+		char (*row)[CELL] = cells + (i + 1) * 6;
 
 		snprintf(row[0], CELL, "%s", js(r, "requestId"));
-		snprintf(row[1], CELL, "%.64s%s%s", js(r, "displayName")[0] ?
+		code_of(r, row[1], CELL);
+		snprintf(row[2], CELL, "%.64s%s%s", js(r, "displayName")[0] ?
 		    js(r, "displayName") : js(r, "deviceId"),
 		    js(r, "remoteIp")[0] ? " \u00b7 " : "", js(r, "remoteIp"));
 		join(json_object_get(r, "roles"), ro, sizeof(ro));
 		join(json_object_get(r, "scopes"), sc, sizeof(sc));
-		snprintf(row[2], CELL, "roles: %.60s; scopes: %.160s", ro, sc);
-		age(row[3], CELL, json_integer_value(json_object_get(r, "ts")));
+		snprintf(row[3], CELL, "roles: %.60s; scopes: %.160s", ro, sc);
+		age(row[4], CELL, json_integer_value(json_object_get(r, "ts")));
 		pd = paired_by_id(list, js(r, "deviceId"));
-		snprintf(row[4], CELL, "%s%s", pd == NULL ? "new pairing" :
+		snprintf(row[5], CELL, "%s%s", pd == NULL ? "new pairing" :
 		    json_is_true(json_object_get(r, "isRepair")) &&
 		    strcmp(js(r, "publicKey"), js(pd, "publicKey")) != 0 ?
 		    "re-approval" : "upgrade", json_is_true(json_object_get(r,
 		    "isRepair")) ? " (repair)" : "");
 	}
-	for (k = 0; k < (int)(n + 1) * 5; k++)
+	for (k = 0; k < (int)(n + 1) * 6; k++)
 		cp[k] = cells[k];
 	printf("Pending (%zu)\n", n);
-	out_table(stdout, cp, (int)n + 1, 5);
+	out_table(stdout, cp, (int)n + 1, 6);
 	free(cp);
 	free(cells);
 }
@@ -281,46 +313,48 @@ print_paired(const json_t *list)
 	char		 sc[CELL], ro[CELL];
 	int		 k;
 
-	if ((cells = calloc((n + 1) * 6, CELL)) == NULL ||
-	    (cp = calloc((n + 1) * 6, sizeof(*cp))) == NULL) {
+	if ((cells = calloc((n + 1) * 7, CELL)) == NULL ||
+	    (cp = calloc((n + 1) * 7, sizeof(*cp))) == NULL) {
 		free(cells);
 		return;
 	}
 	snprintf(cells[0], CELL, "Device");
-	snprintf(cells[1], CELL, "Device ID");
-	snprintf(cells[2], CELL, "Roles");
-	snprintf(cells[3], CELL, "Scopes");
-	snprintf(cells[4], CELL, "Tokens");
-	snprintf(cells[5], CELL, "IP");
+	snprintf(cells[1], CELL, "Code");
+	snprintf(cells[2], CELL, "Device ID");
+	snprintf(cells[3], CELL, "Roles");
+	snprintf(cells[4], CELL, "Scopes");
+	snprintf(cells[5], CELL, "Tokens");
+	snprintf(cells[6], CELL, "IP");
 	json_array_foreach(pd, i, d) {
-		char (*row)[CELL] = cells + (i + 1) * 6;
+		char (*row)[CELL] = cells + (i + 1) * 7;
 
 		name = js(d, "operatorLabel")[0] ? js(d, "operatorLabel") :
 		    js(d, "displayName")[0] ? js(d, "displayName") :
 		    js(d, "clientId")[0] ? js(d, "clientId") :
 		    js(d, "deviceId");
 		snprintf(row[0], CELL, "%.64s", name);
-		snprintf(row[1], CELL, "%s", js(d, "deviceId"));
+		code_of(d, row[1], CELL);
+		snprintf(row[2], CELL, "%s", js(d, "deviceId"));
 		join(json_object_get(d, "roles"), ro, sizeof(ro));
 		join(json_object_get(d, "scopes"), sc, sizeof(sc));
-		snprintf(row[2], CELL, "%s", ro);
-		snprintf(row[3], CELL, "%s", sc);
+		snprintf(row[3], CELL, "%s", ro);
+		snprintf(row[4], CELL, "%s", sc);
 		o = 0;
 		json_array_foreach(json_object_get(d, "tokens"), j, t)
 			if (o < CELL)
-				o += (size_t)snprintf(row[4] + o, CELL - o,
+				o += (size_t)snprintf(row[5] + o, CELL - o,
 				    "%s%s%s", j ? ", " : "", js(t, "role"),
 				    json_object_get(t, "revokedAtMs") ?
 				    " (revoked)" : "");
 		if (o == 0)
-			snprintf(row[4], CELL, "-");
-		snprintf(row[5], CELL, "%s", js(d, "remoteIp")[0] ?
+			snprintf(row[5], CELL, "-");
+		snprintf(row[6], CELL, "%s", js(d, "remoteIp")[0] ?
 		    js(d, "remoteIp") : "-");
 	}
-	for (k = 0; k < (int)(n + 1) * 6; k++)
+	for (k = 0; k < (int)(n + 1) * 7; k++)
 		cp[k] = cells[k];
 	printf("Paired (%zu)\n", n);
-	out_table(stdout, cp, (int)n + 1, 6);
+	out_table(stdout, cp, (int)n + 1, 7);
 	free(cp);
 	free(cells);
 }
@@ -359,6 +393,7 @@ dev_list(struct dctx *d)
 		cli_warnx("%s", err);
 		return EXIT_FAIL;
 	}
+	add_codes(l);
 	if (d->c->json)
 		out_json(l);
 	else if (json_array_size(json_object_get(l, "pending")) == 0 &&
@@ -407,6 +442,61 @@ resolve(json_t *arr, const char *field, const char *prefix, const char *what,
 	return NULL;
 }
 
+/*
+ * The pending request `id' names: its request id (exact, or a unique
+ * prefix), or the device code the Control UI shows (a prefix of the
+ * device id).  A code or prefix that names more than one request is
+ * refused with the candidates: approving the wrong device is worse
+ * than asking again.
+ */
+static json_t *
+resolve_request(json_t *pend, const char *id, char *err, size_t errlen)
+{
+	json_t	*e, *found = NULL;
+	char	 code[CODE_LEN + 1];
+	size_t	 i, n = 0, pl = strlen(id), o;
+
+	json_array_foreach(pend, i, e)
+		if (strcasecmp(js(e, "requestId"), id) == 0)
+			return e;
+	json_array_foreach(pend, i, e)
+		if (pl > 0 && (strncasecmp(js(e, "requestId"), id, pl) == 0 ||
+		    strncasecmp(js(e, "deviceId"), id, pl) == 0)) {
+			found = e;
+			n++;
+		}
+	if (n == 1)
+		return found;
+	if (n == 0) {
+		snprintf(err, errlen, "No pending device request matches %s. "
+		    "Run `clawgate devices list` and retry with the current "
+		    "request ID or device code.", id);
+		return NULL;
+	}
+	o = (size_t)snprintf(err, errlen, "%s matches %zu pending requests; "
+	    "refusing to guess. Give the request ID of the one you mean:", id,
+	    n);
+	json_array_foreach(pend, i, e) {
+		if (o >= errlen ||
+		    (strncasecmp(js(e, "requestId"), id, pl) != 0 &&
+		    strncasecmp(js(e, "deviceId"), id, pl) != 0))
+			continue;
+		code_of(e, code, sizeof(code));
+		o += (size_t)snprintf(err + o, errlen - o, "\n  %s  code %s  "
+		    "%.64s%s%.32s%s%s", js(e, "requestId"), code,
+		    js(e, "displayName")[0] ? js(e, "displayName") :
+		    js(e, "clientId")[0] ? js(e, "clientId") : "(no name)",
+		    js(e, "clientId")[0] && js(e, "displayName")[0] ? " (" : "",
+		    js(e, "displayName")[0] ? js(e, "clientId") : "",
+		    js(e, "clientId")[0] && js(e, "displayName")[0] ? ")" : "",
+		    js(e, "remoteIp")[0] ? " from " : "");
+		if (js(e, "remoteIp")[0] != '\0' && o < errlen)
+			o += (size_t)snprintf(err + o, errlen - o, "%s",
+			    js(e, "remoteIp"));
+	}
+	return NULL;
+}
+
 static json_t *
 newest_pending(json_t *list)
 {
@@ -432,10 +522,10 @@ preview(json_t *list)
 	}
 	join(json_object_get(r, "roles"), ro, sizeof(ro));
 	join(json_object_get(r, "scopes"), sc, sizeof(sc));
-	cli_outf("Selected pending device request %s\n  Device: %s  Requested: "
-	    "roles: %s; scopes: %s\n  IP: %s   Note: %s\nApprove this exact "
-	    "request with: clawgate devices approve %s\n", js(r, "requestId"),
-	    js(r, "deviceId"), ro, sc, js(r, "remoteIp")[0] ?
+	cli_outf("Selected pending device request %s\n  Device: %s (code "
+	    "%.8s)  Requested: roles: %s; scopes: %s\n  IP: %s   Note: %s\n"
+	    "Approve this exact request with: clawgate devices approve %s\n",
+	    js(r, "requestId"), js(r, "deviceId"), js(r, "deviceId"), ro, sc, js(r, "remoteIp")[0] ?
 	    js(r, "remoteIp") : "local", paired_by_id(list, js(r,
 	    "deviceId")) ? "Upgrade of a paired device." : "First-time device "
 	    "pairing request.", js(r, "requestId"));
@@ -487,7 +577,7 @@ static int
 dev_decide(struct dctx *d, const char *verb, const char *id)
 {
 	json_t		*l, *r, *p;
-	char		 err[1024], rid[256];
+	char		 err[4096], rid[256];
 	int		 approve = strcmp(verb, "approve") == 0;
 
 	if (dev_connect(d, pairing_only, 1) == -1)
@@ -503,8 +593,8 @@ dev_decide(struct dctx *d, const char *verb, const char *id)
 		json_decref(l);
 		return rc;
 	}
-	r = resolve(json_object_get(l, "pending"), "requestId", id,
-	    "pending device request", err, sizeof(err));
+	r = resolve_request(json_object_get(l, "pending"), id, err,
+	    sizeof(err));
 	if (r == NULL) {
 		cli_warnx("%s", err);
 		json_decref(l);

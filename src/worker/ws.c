@@ -206,20 +206,26 @@ log_unauthorized(struct conn *c, const struct auth_verdict *v)
 {
 	struct err_client	ec;
 	struct auth_str		scopes[AUTH_MAX_SCOPES];
-	char			guidance[400];
+	char			guidance[400], req[80] = "";
 
 	client_err_view(c, &ec, scopes);
 	err_auth_message(v->reason, v->pairing_reason, &ec, guidance,
 	    sizeof(guidance));
+	/* A pairing request: its id and the device code the UI shows. */
+	if (v->reason == AUTH_R_PAIRING_REQUIRED && v->request_id[0] != '\0')
+		snprintf(req, sizeof(req), " request=%.*s code=%.*s",
+		    (int)strnlen(v->request_id, sizeof(v->request_id)),
+		    v->request_id, (int)strnlen(v->device_id, 8),
+		    v->device_id);
 	conn_log(c, v->reason == AUTH_R_PAIRING_REQUIRED ? "pairing required" :
 	    "unauthorized", "client=%s %s v%s role=%s scopes=%u auth=%s "
 	    "device=%s platform=%s instance=%s host=%s origin=%s ua=%s "
-	    "reason=%s guidance=%s", c->client.name, c->client.mode,
+	    "reason=%s guidance=%s%s", c->client.name, c->client.mode,
 	    c->client.version, c->client.role, c->client.nscopes,
 	    c->client.auth_kind, c->client.has_device ? "yes" : "no",
 	    c->client.platform[0] ? c->client.platform : "n/a",
 	    c->client.instance[0] ? c->client.instance : "n/a", c->host,
-	    c->origin, c->ua, auth_reason_token(v->reason), guidance);
+	    c->origin, c->ua, auth_reason_token(v->reason), guidance, req);
 }
 
 static void
