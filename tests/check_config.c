@@ -40,10 +40,33 @@ static size_t		 watch_len;
 static unsigned char	 watch_seen[2048];
 static int		 watch_hit;
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#define SCAN_MARK	"Dup1icateAuthSecret-0123456789"
+static int		 scan_free;	/* look into every block freed */
+static int		 scan_hits;	/* blocks freed holding SCAN_MARK */
+
+static void
+scan_block(const void *p)
+{
+	size_t	n = malloc_usable_size((void *)p), len = strlen(SCAN_MARK), i;
+
+	for (i = 0; i + len <= n; i++)
+		if (memcmp((const char *)p + i, SCAN_MARK, len) == 0) {
+			scan_hits++;
+			return;
+		}
+}
+#endif
+
 void
 __wrap_free(void *p)
 {
 	wrap_active = 1;
+#ifdef __GLIBC__
+	if (scan_free && p != NULL)
+		scan_block(p);
+#endif
 	if (p != NULL && p == watch_ptr) {
 		memcpy(watch_seen, p, watch_len);
 		watch_hit = 1;
@@ -1488,6 +1511,68 @@ START_TEST(cfg_free_wipes)
 }
 END_TEST
 
+/*
+ * Issue 10 item 11: two `auth' members, or two `token' keys, the first
+ * holding a secret.  The JSON5 reader refuses such a file and wipes what
+ * it built.  jansson's own reader (control requests, connect frames, the
+ * CLI) keeps the last and frees the first itself, or frees the half-built
+ * object when it rejects duplicates: json5_wipe_on_free() makes those
+ * frees wipe.  Every block freed (jansson's too: its allocator is ours
+ * here, so its free() is the wrapped one) is scanned for the secret.
+ */
+START_TEST(cfg_duplicate_auth_wiped)
+{
+#ifdef __GLIBC__
+	static const char *const j5[] = {
+		"{gateway: {auth: {token: '" SCAN_MARK "'}, auth: {mode: "
+		    "'token'}}}",
+		"{gateway: {auth: {token: '" SCAN_MARK "', token: 'x'}}}",
+	};
+	static const char *const js[] = {
+		"{\"auth\": {\"token\": \"" SCAN_MARK "\"}, \"auth\": "
+		    "{\"token\": \"x\"}}",
+		"{\"params\": {\"auth\": {\"token\": \"" SCAN_MARK "\", "
+		    "\"token\": \"x\"}}}",
+	};
+	json_t	*j;
+	size_t	 i;
+
+	/* The detector: jansson's plain free leaves the first one behind. */
+	json_set_alloc_funcs(malloc, free);
+	scan_hits = 0;
+	scan_free = 1;
+	j = json_loadb(js[0], strlen(js[0]), 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	scan_free = 0;
+	json_decref(j);
+	ck_assert_msg(wrap_active && scan_hits > 0, "the free() scan does not "
+	    "see jansson drop the first \"auth\"");
+
+	json5_wipe_on_free();
+	scan_hits = 0;
+	scan_free = 1;
+	for (i = 0; i < sizeof(j5) / sizeof(j5[0]); i++) {
+		ck_assert_int_eq(load(j5[i]), -1);
+		MSG_HAS("duplicate key");
+	}
+	ck_assert_int_eq(scan_hits, 0);
+	for (i = 0; i < sizeof(js) / sizeof(js[0]); i++) {
+		j = json_loadb(js[i], strlen(js[i]), 0, NULL);
+		ck_assert_ptr_nonnull(j);	/* the last one kept */
+		json_decref(j);
+		ck_assert_msg(scan_hits == 0, "json_loadb freed the first "
+		    "duplicate unwiped (%s)", i == 0 ? "auth" : "token");
+		j = json_loadb(js[i], strlen(js[i]), JSON_REJECT_DUPLICATES,
+		    NULL);
+		ck_assert_ptr_null(j);
+		ck_assert_msg(scan_hits == 0, "a rejected duplicate was freed "
+		    "unwiped (%s)", i == 0 ? "auth" : "token");
+	}
+	scan_free = 0;
+#endif
+}
+END_TEST
+
 /* ======================================================================
  * CIDRs
  * ====================================================================== */
@@ -1662,6 +1747,7 @@ config_suite(void)
 	tcase_add_test(tc, cfg_check);
 	tcase_add_test(tc, cfg_load_file);
 	tcase_add_test(tc, cfg_free_wipes);
+	tcase_add_test(tc, cfg_duplicate_auth_wiped);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cidr");

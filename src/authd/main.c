@@ -36,6 +36,7 @@
 #include "clawgate.h"
 #include "hold.h"
 #include "ipc.h"
+#include "json5.h"
 #include "log.h"
 #include "privdrop.h"
 #include "rpc.h"
@@ -477,6 +478,7 @@ main(int argc, char *argv[])
 	char		 err[512];
 	int		 ch, debug = 0, verbose = 0, i;
 
+	json5_wipe_on_free();	/* its requests carry secrets */
 	while ((ch = getopt(argc, argv, "c:Dg:S:s:u:v")) != -1) {
 		switch (ch) {
 		case 'c': root = optarg; break;

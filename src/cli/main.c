@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "clawgate.h"
+#include "json5.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -222,6 +223,7 @@ main(int argc, char *argv[])
 	struct cli	c;
 	int		ch, i, r;
 
+	json5_wipe_on_free();	/* configs and answers carry secrets */
 	memset(&c, 0, sizeof(c));
 	self = &c;
 	c.timeout_ms = 15000;

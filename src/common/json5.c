@@ -65,6 +65,44 @@ wipe_free(void *p, size_t len)
 	free(p);
 }
 
+/*
+ * jansson's allocator: each block carries its size in front, so that
+ * the free can wipe it without malloc_usable_size(3), which not every
+ * libc has.  16 bytes keep the block as aligned as malloc's.
+ */
+#define WIPE_HDR	16
+
+static void *
+wiping_malloc(size_t n)
+{
+	unsigned char	*p;
+
+	if (n > SIZE_MAX - WIPE_HDR || (p = malloc(n + WIPE_HDR)) == NULL)
+		return NULL;
+	memcpy(p, &n, sizeof(n));
+	return p + WIPE_HDR;
+}
+
+static void
+wiping_free(void *q)
+{
+	unsigned char	*p;
+	size_t		 n;
+
+	if (q == NULL)
+		return;
+	p = (unsigned char *)q - WIPE_HDR;
+	memcpy(&n, p, sizeof(n));
+	explicit_bzero(q, n);
+	free(p);
+}
+
+void
+json5_wipe_on_free(void)
+{
+	json_set_alloc_funcs(wiping_malloc, wiping_free);
+}
+
 /* --- cursor ------------------------------------------------------- */
 
 static struct json5_loc

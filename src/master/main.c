@@ -14,9 +14,6 @@
 #include <getopt.h>
 #include <grp.h>
 #include <jansson.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -25,6 +22,7 @@
 #include <unistd.h>
 
 #include "clawgate.h"
+#include "json5.h"
 #include "log.h"
 #include "master.h"
 #include "preauth.h"
@@ -69,17 +67,6 @@ usage(int status)
 	    usage_path);
 	exit(status);
 }
-
-#ifdef __GLIBC__
-/* jansson's free: what it held is wiped first (malloc_usable_size). */
-static void
-json_wiping_free(void *p)
-{
-	if (p != NULL)
-		sodium_memzero(p, malloc_usable_size(p));
-	free(p);
-}
-#endif
 
 static void __attribute__((noreturn))
 config_fail(const struct cg_config_error *e)
@@ -604,10 +591,8 @@ main(int argc, char *argv[])
 		exit(CG_EXIT_FAIL);
 	}
 	log_init_master(2, m->verbose);
-#ifdef __GLIBC__
 	/* The config and control requests can carry secrets. */
-	json_set_alloc_funcs(malloc, json_wiping_free);
-#endif
+	json5_wipe_on_free();
 
 	memset(&err, 0, sizeof(err));
 	if (load_config(m, path, explicit_path, &err) == -1)
