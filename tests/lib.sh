@@ -2,7 +2,7 @@
 #
 # Source it from a test script:  . "$top_srcdir/tests/lib.sh"
 #
-# TAP:      plan N, ok COND DESC, is GOT WANT DESC, isnt, like GOT ERE DESC,
+# TAP:      plan N (or done_testing at the end), ok COND DESC, is GOT WANT DESC, isnt, like GOT ERE DESC,
 #           skip N REASON, skip_all REASON, diag MSG, bail_out MSG
 # daemon:   start_daemon CONFIG_TEXT [extra clawgated args], stop_daemon;
 #           $PORT, $DAEMON_PID, $DAEMON_DIR, $DAEMON_LOG, $DAEMON_CONF
@@ -58,6 +58,15 @@ plan()
 {
 	_tap_plan=$1
 	echo "1..$1"
+}
+
+# done_testing: end with the plan counted as the tests ran, instead of a
+# `plan N' kept in step by hand.  A script that dies before it has no
+# plan, which fails it.
+done_testing()
+{
+	_tap_plan=$_tap_n
+	echo "1..$_tap_n"
 }
 
 skip_all()
@@ -443,6 +452,9 @@ _lib_cleanup()
 	stop_daemon
 	if [ -n "$_tap_plan" ] && [ "$_tap_plan" != "$_tap_n" ]; then
 		diag "planned $_tap_plan tests but ran $_tap_n"
+		status=1
+	elif [ -z "$_tap_plan" ]; then
+		diag "no plan: the script ended before done_testing ($_tap_n run)"
 		status=1
 	fi
 	[ "$_tap_fail" -gt 0 ] && status=1

@@ -9,7 +9,6 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 command -v python3 >/dev/null || skip_all "python3 is needed for the pipelining client"
-plan 7
 
 TOKEN=channel-token-0123456789abcdef
 start_daemon "$(jq -n --arg t "$TOKEN" '{gateway: {auth: {mode: "token",
@@ -133,3 +132,4 @@ is "$(qs '[.[] | select(.ev == "recv" and .json.id == "r1") | .json.payload.pair
     0 "… and none is left connected: every SESSION_END arrived"
 stop_daemon
 is "$DAEMON_STATUS" 0 "the daemon stopped cleanly afterwards"
+done_testing

@@ -66,8 +66,6 @@ RK=$(readme_keys)
 MK=$(man_keys "GATEWAY KEYS" "RETIRED AND UNSUPPORTED KEYS")
 XK=$(man_keys "RETIRED AND UNSUPPORTED KEYS" "SAFETY CHECKS")
 UK=$(unimplemented_keys)
-plan $(( $(wc -w <<<"$RK") + $(wc -w <<<"$MK") + $(wc -w <<<"$XK") +
-    $(wc -w <<<"$UK") + 2 ))
 
 for k in $RK; do
 	is "$(verdict "$k")" accepted "README table: $k is accepted by the config reader"
@@ -85,3 +83,4 @@ missing=$(comm -23 <(echo "$RK") <(echo "$MK"))
 is "$missing" "" "every key of the README table is in clawgated.conf(5)"
 ok '! grep -qE "not accepted yet|results are not published|is not in .make check" "$README"' \
     "no statement the daemon contradicts (retired README sentences)"
+done_testing

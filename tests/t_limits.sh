@@ -6,7 +6,6 @@
 # 15 s handshake deadline waited for once.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 15
 
 TOKEN=limits-token-0123456789
 WRONG=$(cparams '.auth={token:"wrong-token"}')
@@ -136,3 +135,4 @@ wsr --device-seed "$SEED" --connect "$(cparams '.auth={token:"'$TOKEN'"}' \
 is "$(connected "$DEV")" false "item 6: an ordinary session ended on close"
 
 stop_daemon
+done_testing

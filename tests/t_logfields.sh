@@ -5,7 +5,6 @@
 # outside printable ASCII).  About 3 s.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 7
 
 TOKEN=logfields-token-0123456789
 start_daemon "$(jq -n --arg t "$TOKEN" '{gateway: {auth: {mode: "token",
@@ -37,3 +36,4 @@ like "$(grep -F 'connected' "$DAEMON_LOG" | tail -n 1)" \
     "the success line: one principal= field, the name escaped"
 
 stop_daemon
+done_testing

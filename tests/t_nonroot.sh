@@ -8,7 +8,6 @@
 if [ "$(id -u)" = 0 ] && [ ${#_daemon_prefix[@]} -eq 0 ]; then
 	skip_all "the suite runs the daemon as root (CLAWGATE_TEST_ROOT=1)"
 fi
-plan 7
 
 TOKEN=nonroot-token-0123456789abc
 start_daemon "$(jq -n --arg t "$TOKEN" '{gateway: {auth: {mode: "token",
@@ -32,3 +31,4 @@ is "$UIDS" "$UID_D " "all share the one uid"
 wsr --connect "$(cparams '.auth={token:"'$TOKEN'"}')"
 is "$(resq c1 .payload.type)" hello-ok "a handshake works"
 stop_daemon
+done_testing
