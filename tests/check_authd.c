@@ -3259,6 +3259,115 @@ START_TEST(rpc_admin_full_authority)
 }
 END_TEST
 
+/* The master's request after a token rotation (issue 10 item 9). */
+static json_t *
+secret_rotated(const char *params)
+{
+	char	 p[256], *out;
+	json_t	*res;
+
+	snprintf(p, sizeof(p), "{\"method\":\"gateway.secret.rotated\"%s%s}",
+	    params != NULL ? ",\"params\":" : "", params != NULL ? params : "");
+	out = rpc_admin_request(R, p, strlen(p), NOW + 50);
+	ck_assert_ptr_nonnull(out);
+	res = json_loads(out, 0, NULL);
+	free(out);
+	ck_assert_ptr_nonnull(res);
+	return res;
+}
+
+START_TEST(rpc_secret_rotated)
+{
+	struct auth_req	 r;
+	struct auth_verdict v;
+	struct sess	 op, op2, ds, fresh;
+	struct tdev	 d, e;
+	char		 tok[DEVICE_TOKEN_LEN + 1], rid[REQUEST_ID_LEN + 1];
+	char		 p[256], want[512];
+	json_t		*res, *c;
+	size_t		 at;
+
+	op_session(1, &op, SC_ADMIN);		/* device-less, the token */
+	op_session(2, &op2, SC_PAIR);
+	tdev_init(&d, 81);			/* paired silently */
+	dev_session(3, &d, SC_PAIR_READ, &ds, tok);
+	tdev_init(&e, 82);			/* approved by the owner */
+	remote_request(&e, "operator", SC_READ, NOW, rid);
+	snprintf(p, sizeof(p), "{\"requestId\":\"%s\"}", rid);
+	free(rpc_admin(R, "device.pair.approve", p, NOW + 1));
+	ck_assert_uint_eq(pairing_get(authd_pairing(A), d.id)->approved_via,
+	    PAIR_VIA_SILENT);
+	ck_assert_uint_eq(pairing_get(authd_pairing(A), d.id)->silent_gen,
+	    authd_secret_generation(A));
+	ck_assert_uint_eq(pairing_get(authd_pairing(A), e.id)->silent_gen, 0);
+	/* Not rotated: nothing is stale. */
+	res = secret_rotated(NULL);
+	ck_assert_str_eq(jtext(payload_of(res), JSON_COMPACT), "{\"sessions"
+	    "Closed\":0,\"deviceTokensRetired\":0,\"revokeDevices\":false}");
+	json_decref(res);
+	/* A worker cannot ask it. */
+	assert_err(call(2, &op2, "gateway.secret.rotated", "{}"),
+	    "INVALID_REQUEST", "unknown method: gateway.secret.rotated");
+
+	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, "n3w-t0ken", 9,
+	    NULL, 0), 0);
+	req_base(&r, 1);			/* the new token: stays */
+	r.token = S("n3w-t0ken");
+	r.scopes[0] = S("operator.pairing");
+	r.nscopes = 1;
+	rconnect(4, &r, NOW, &v, &fresh);
+	ck_assert_uint_eq(v.result, VERDICT_OK);
+	msgs_clear();
+	res = secret_rotated("{\"revokeDevices\":false}");
+	/* op, op2 (old token), ds (the silent device's device token) */
+	ck_assert_str_eq(jtext(payload_of(res), JSON_COMPACT), "{\"sessions"
+	    "Closed\":3,\"deviceTokensRetired\":1,\"revokeDevices\":false}");
+	json_decref(res);
+	/* One close list per channel, by session handle. */
+	c = nth_msg(IPC_A2W_EVENT, 0, 0, &at);
+	ck_assert_uint_eq(msgs[at].chan, 1);
+	snprintf(want, sizeof(want), "{\"close\":{\"sessions\":[\"%s\"],"
+	    "\"code\":4001,\"reason\":\"gateway auth changed\"}}", op.id);
+	ck_assert_str_eq(jtext(c, JSON_COMPACT), want);
+	json_decref(c);
+	c = nth_msg(IPC_A2W_EVENT, 0, 1, &at);
+	ck_assert_uint_eq(msgs[at].chan, 2);
+	json_decref(c);
+	c = nth_msg(IPC_A2W_EVENT, 0, 2, &at);
+	ck_assert_uint_eq(msgs[at].chan, RPC_ALL_CHANNELS);
+	snprintf(want, sizeof(want), "{\"close\":{\"deviceId\":\"%s\","
+	    "\"code\":4001,\"reason\":\"client invalidated: device token "
+	    "revoked\",\"role\":\"operator\"}}", d.id);
+	ck_assert_str_eq(jtext(c, JSON_COMPACT), want);
+	json_decref(c);
+	ck_assert_uint_eq(count_msgs(IPC_A2W_EVENT), 3);
+	assert_err(call(1, &op, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unknown session");
+	assert_err(call(3, &ds, "device.pair.list", "{}"), "INVALID_REQUEST",
+	    "unknown session");
+	res = call(4, &fresh, "device.pair.list", "{}");
+	(void)payload_of(res);		/* the new token's session goes on */
+	json_decref(res);
+	ck_assert_uint_ne(pairing_get(authd_pairing(A), d.id)->
+	    tokens[PAIR_ROLE_OPERATOR].revoked_at_ms, 0);
+	ck_assert_uint_eq(pairing_get(authd_pairing(A), e.id)->
+	    tokens[PAIR_ROLE_OPERATOR].revoked_at_ms, 0);
+
+	/* revokeDevices: the owner-approved device's token too. */
+	res = secret_rotated("{\"revokeDevices\":true}");
+	ck_assert_str_eq(jtext(payload_of(res), JSON_COMPACT), "{\"sessions"
+	    "Closed\":0,\"deviceTokensRetired\":1,\"revokeDevices\":true}");
+	json_decref(res);
+	ck_assert_uint_ne(pairing_get(authd_pairing(A), e.id)->
+	    tokens[PAIR_ROLE_OPERATOR].revoked_at_ms, 0);
+	res = secret_rotated("{\"revokeDevices\":1}");
+	ck_assert_str_eq(jstr(json_object_get(res, "error"), "message"),
+	    "invalid gateway.secret.rotated params: at /revokeDevices: must be "
+	    "boolean");
+	json_decref(res);
+}
+END_TEST
+
 static char	sdir[64];
 
 static struct store *
@@ -3452,6 +3561,7 @@ authd_suite(void)
 	tcase_add_test(tc, rpc_malformed_requests);
 	tcase_add_test(tc, rpc_large_list_in_pieces);
 	tcase_add_test(tc, rpc_admin_full_authority);
+	tcase_add_test(tc, rpc_secret_rotated);
 	tcase_add_test(tc, rpc_durable_before_ack);
 	suite_add_tcase(s, tc);
 	return s;

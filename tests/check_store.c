@@ -582,6 +582,77 @@ START_TEST(many_devices)
 }
 END_TEST
 
+/*
+ * How a device was approved survives a restart: silentSecret (the
+ * generation of the shared secret a silent pairing used) round trips,
+ * an owner approval has none, and a record without the field (an older
+ * store) counts as approved: a token rotation retires nothing of it.
+ */
+START_TEST(silent_secret_kept)
+{
+	struct store		*st;
+	struct authd		*b;
+	struct tdev		 d1, d3;
+	struct pair_result	 res;
+	char			 tok1[DEVICE_TOKEN_LEN + 1];
+	char			 rid[REQUEST_ID_LEN + 1], err[512], *doc, *p, *q;
+	uint64_t		 gen;
+
+	tdev_init(&d1, 1);
+	tdev_init(&d3, 3);
+	pair(A, &d1, tok1);
+	request(A, &d3, NOW, rid);
+	ck_assert_int_eq(pairing_approve(authd_pairing(A), rid,
+	    PAIR_CALLER_ANY, NOW + 1, &res), PAIR_OK);
+	gen = pairing_get(authd_pairing(A), d1.id)->silent_gen;
+	ck_assert_uint_eq(gen, authd_secret_generation(A));
+	ck_assert_uint_ne(gen, 0);
+	ck_assert_uint_eq(pairing_get(authd_pairing(A), d3.id)->silent_gen, 0);
+	st = open_store();
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
+	store_close(st);
+
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(pairing_get(authd_pairing(b), d1.id)->silent_gen,
+	    gen);
+	ck_assert_uint_eq(pairing_get(authd_pairing(b), d3.id)->silent_gen, 0);
+	/* Still the same secret: nothing to retire. */
+	ck_assert_uint_eq(pairing_retire(authd_pairing(b), gen, 0, NOW + 2,
+	    NULL, NULL), 0);
+	/* Another secret: the silent device's token only. */
+	ck_assert_uint_eq(pairing_retire(authd_pairing(b), gen + 1, 0,
+	    NOW + 2, NULL, NULL), 1);
+	ck_assert_int_eq(verify(b, &d1, tok1), 0);
+	ck_assert_uint_eq(pairing_get(authd_pairing(b), d3.id)->
+	    tokens[PAIR_ROLE_OPERATOR].revoked_at_ms, 0);
+	/* All of them: the approved device's too. */
+	ck_assert_uint_eq(pairing_retire(authd_pairing(b), gen + 1, 1,
+	    NOW + 3, NULL, NULL), 1);
+	authd_free(b);
+
+	/* An older store: the same document without silentSecret. */
+	doc = read_file(STORE_FILE);
+	p = strstr(doc, ",\"silentSecret\":\"");
+	ck_assert_ptr_nonnull(p);
+	q = strchr(p + strlen(",\"silentSecret\":\""), '"');
+	memmove(p, q + 1, strlen(q + 1) + 1);
+	ck_assert_ptr_null(strstr(doc, "silentSecret"));
+	write_file(STORE_FILE, doc);
+	free(doc);
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(pairing_get(authd_pairing(b), d1.id)->silent_gen, 0);
+	ck_assert_uint_eq(pairing_get(authd_pairing(b), d1.id)->approved_via,
+	    PAIR_VIA_SILENT);
+	ck_assert_uint_eq(pairing_retire(authd_pairing(b), gen + 1, 0,
+	    NOW + 2, NULL, NULL), 0);
+	ck_assert_int_eq(verify(b, &d1, tok1), 1);
+	authd_free(b);
+
+	tamper("\"silentSecret\":\"", "\"silentSecret\":\"00");
+	assert_refused("silentSecret: not 16 hex digits");
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -601,6 +672,7 @@ store_suite(void)
 	tcase_add_test(tc, pending_order_and_expiry);
 	tcase_add_test(tc, open_refuses_shared_dir);
 	tcase_add_test(tc, many_devices);
+	tcase_add_test(tc, silent_secret_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }

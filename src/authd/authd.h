@@ -137,6 +137,14 @@ struct pair_device {
 	uint64_t		 approved_scopes;
 	struct pair_token	 tokens[PAIR_NROLES];
 	uint32_t		 approved_via;	/* enum pair_via */
+	/*
+	 * The generation of the shared secret (token or password) a silent
+	 * approval rested on; 0 when an operator approved the device, or
+	 * for a record from before this was kept (treated as approved).
+	 * A token rotation retires the tokens of devices whose generation
+	 * is no longer the current one.
+	 */
+	uint64_t		 silent_gen;
 	uint64_t		 created_at_ms, approved_at_ms;
 	uint64_t		 last_seen_at_ms;
 	uint32_t		 last_seen_reason; /* enum pair_seen */
@@ -223,6 +231,16 @@ enum pair_status pairing_rotate(struct pairing *, const char *device_id,
 enum pair_status pairing_revoke(struct pairing *, const char *device_id,
 		    uint32_t role, uint64_t caller_scopes, uint64_t now_ms,
 		    struct pair_result *);
+/*
+ * After a rotation of the shared secret (now generation `current_gen'):
+ * revoke every live token of the devices paired silently on the
+ * strength of another secret, or of every device when `all'.  `cb' (may
+ * be NULL) sees each (device, role) revoked.  Returns how many tokens.
+ */
+size_t		 pairing_retire(struct pairing *, uint64_t current_gen,
+		    int all, uint64_t now_ms,
+		    void (*cb)(void *, const char *device_id, uint32_t role),
+		    void *arg);
 /*
  * For the store: insert a copy of `rec' (strings duplicated, token
  * digests recomputed from the salts), replacing any record with the
@@ -315,9 +333,13 @@ void		 pairing_free(struct pairing *);
 void		 pairing_rekey(struct pairing *);
 void		 pairing_regen(struct pairing *, uint64_t from, uint64_t to);
 struct pair_device *pairing_lookup(struct pairing *, const char *device_id);
+/*
+ * `secret_gen': for a silent approval, the generation of the shared
+ * secret the client authenticated with (0 if it used none).
+ */
 enum pair_status pairing_approve_via(struct pairing *, const char *request_id,
-		    uint64_t caller_scopes, uint32_t via, uint64_t now_ms,
-		    struct pair_result *);
+		    uint64_t caller_scopes, uint32_t via, uint64_t secret_gen,
+		    uint64_t now_ms, struct pair_result *);
 /* Facts of the connecting client, for requests and metadata. */
 struct pair_client {
 	const char	*device_id;

@@ -642,7 +642,9 @@ require_pairing(struct attempt *at, uint32_t why,
 	}
 	memcpy(rid, e->request_id, sizeof(rid));
 	if (silent && pairing_approve_via(at->p, rid, PAIR_CALLER_ANY,
-	    PAIR_VIA_SILENT, at->now, &res) == PAIR_OK) {
+	    PAIR_VIA_SILENT, at->method == AUTH_M_TOKEN ||
+	    at->method == AUTH_M_PASSWORD ? authd_secret_generation(at->a) : 0,
+	    at->now, &res) == PAIR_OK) {
 		approved = 1;	/* the request is gone */
 		v->flags |= VERDICT_F_SILENT_PAIRED;
 	}

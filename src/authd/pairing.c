@@ -745,7 +745,8 @@ approved_token_scopes(uint32_t role, const struct pair_pending *e,
 
 enum pair_status
 pairing_approve_via(struct pairing *p, const char *request_id,
-    uint64_t caller, uint32_t via, uint64_t now, struct pair_result *res)
+    uint64_t caller, uint32_t via, uint64_t secret_gen, uint64_t now,
+    struct pair_result *res)
 {
 	struct pair_pending	*e;
 	struct pair_device	*d, *existing;
@@ -823,6 +824,15 @@ pairing_approve_via(struct pairing *p, const char *request_id,
 	d->roles |= want;
 	d->approved_scopes = approved;
 	d->approved_via = merge_via(existing, via);
+	/*
+	 * What a token rotation retires: a device an operator approved
+	 * (or from before this was recorded) never; a silent one by the
+	 * secret of its latest silent approval that used one.
+	 */
+	if (d->approved_via != PAIR_VIA_SILENT)
+		d->silent_gen = 0;
+	else if (secret_gen != 0)
+		d->silent_gen = secret_gen;
 	d->approved_at_ms = now;
 	for (r = 0; r < PAIR_NROLES; r++)
 		if (want & PAIR_ROLE_BIT(r))
@@ -840,8 +850,8 @@ enum pair_status
 pairing_approve(struct pairing *p, const char *request_id, uint64_t caller,
     uint64_t now, struct pair_result *res)
 {
-	return pairing_approve_via(p, request_id, caller, PAIR_VIA_OWNER, now,
-	    res);
+	return pairing_approve_via(p, request_id, caller, PAIR_VIA_OWNER, 0,
+	    now, res);
 }
 
 enum pair_status
@@ -940,6 +950,35 @@ pairing_revoke(struct pairing *p, const char *device_id, uint32_t role,
 	memcpy(res->device_id, d->device_id, sizeof(res->device_id));
 	res->at_ms = now;
 	return PAIR_OK;
+}
+
+size_t
+pairing_retire(struct pairing *p, uint64_t current_gen, int all,
+    uint64_t now, void (*cb)(void *, const char *, uint32_t), void *arg)
+{
+	struct pair_device	*d;
+	struct pair_token	*t;
+	size_t			 i, n = 0;
+	uint32_t		 r;
+
+	for (i = 0; i < p->ndevb; i++)
+		for (d = p->dev[i]; d != NULL; d = d->hnext) {
+			if (!all && !(d->approved_via == PAIR_VIA_SILENT &&
+			    d->silent_gen != 0 && d->silent_gen != current_gen))
+				continue;
+			for (r = 0; r < PAIR_NROLES; r++) {
+				t = &d->tokens[r];
+				if (!t->present || t->revoked_at_ms != 0)
+					continue;
+				t->revoked_at_ms = now;
+				n++;
+				if (cb != NULL)
+					cb(arg, d->device_id, r);
+			}
+		}
+	if (n > 0)
+		changed(p, 1);
+	return n;
 }
 
 /* ---- access ---------------------------------------------------------- */

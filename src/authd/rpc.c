@@ -28,6 +28,8 @@
 #define CLOSE_REMOVED	"device removed"
 #define CLOSE_ROTATED	"client invalidated: device token rotated"
 #define CLOSE_REVOKED	"client invalidated: device token revoked"
+#define CLOSE_AUTH	"gateway auth changed"	/* the shared secret rotated */
+#define CLOSE_BATCH	256	/* session handles per close message */
 #define E_INVALID	"INVALID_REQUEST"
 #define E_FORBIDDEN	"FORBIDDEN"
 #define E_UNAVAILABLE	"UNAVAILABLE"
@@ -1063,7 +1065,8 @@ rpc_connect(struct rpc *r, uint64_t chan, const struct auth_req *req,
 	if (commit(r) == -1)
 		verdict_unavailable(v);
 	else if (v->result == VERDICT_OK &&
-	    sessions_create(r->ss, chan, v) == -1) {
+	    sessions_create(r->ss, chan, v,
+	    authd_secret_generation(r->a)) == -1) {
 		log_warnx("no session for a connect (%zu live): refusing it",
 		    sessions_count(r->ss));
 		verdict_unavailable(v);
@@ -1213,6 +1216,133 @@ rpc_admin(struct rpc *r, const char *method, const char *params,
 	return text;
 }
 
+/* ---- the shared secret rotated (the master's own request) ------------ */
+
+struct stale {
+	json_t	*by_chan;	/* "<chan>": [handle, ...] */
+	int	 bad;
+};
+
+static void
+stale_session(void *arg, const struct session *s)
+{
+	struct stale	*st = arg;
+	json_t		*a;
+	char		 k[24];
+
+	snprintf(k, sizeof(k), "%llu", (unsigned long long)s->chan);
+	if ((a = json_object_get(st->by_chan, k)) == NULL &&
+	    (json_object_set_new(st->by_chan, k, json_array()) == -1 ||
+	    (a = json_object_get(st->by_chan, k)) == NULL)) {
+		st->bad = 1;
+		return;
+	}
+	if (json_array_append_new(a, json_stringn(s->id,
+	    AUTH_SESSION_LEN)) == -1)
+		st->bad = 1;
+}
+
+/* {"close":{"sessions":[...],"code":4001,"reason":...}} to each channel. */
+static void
+send_session_closes(struct rpc *r, json_t *by_chan)
+{
+	json_t		*a, *batch, *msg;
+	const char	*k;
+	size_t		 i, n;
+	uint64_t	 chan;
+
+	json_object_foreach(by_chan, k, a) {
+		chan = strtoull(k, NULL, 10);
+		n = json_array_size(a);
+		for (i = 0; i < n; i += CLOSE_BATCH) {
+			batch = json_array();
+			while (batch != NULL && json_array_size(batch) <
+			    CLOSE_BATCH && i + json_array_size(batch) < n)
+				json_array_append(batch, json_array_get(a,
+				    i + json_array_size(batch)));
+			msg = json_pack("{s:{s:o?,s:i,s:s}}", "close",
+			    "sessions", batch, "code", 4001, "reason",
+			    CLOSE_AUTH);
+			if (msg == NULL)
+				log_warnx("out of memory: sessions opened with "
+				    "the old secret stay open");
+			else
+				send_json(r, chan, IPC_A2W_EVENT, 0, msg);
+			json_decref(msg);
+		}
+	}
+}
+
+static void
+retired_token(void *arg, const char *device_id, uint32_t role)
+{
+	queue_close(arg, device_id, (int)role, CLOSE_REVOKED);
+}
+
+/*
+ * The gateway token was rotated (authd already holds the new secret):
+ * end the sessions opened with any other shared secret, and retire the
+ * device tokens of the devices paired silently on the strength of one
+ * (with revokeDevices, of every device).  Only the master asks this,
+ * after a rotation; the workers cannot (it is not in methods[]).
+ */
+static char *
+secret_rotated(struct rpc *r, json_t *params, uint64_t now)
+{
+	struct stale	 st;
+	json_t		*rd, *res, *c, *role;
+	const char	*k;
+	json_t		*v;
+	size_t		 nsess, ntok, i;
+	uint64_t	 gen;
+	int		 all, rl, saved;
+
+	json_object_foreach(params, k, v)
+		if (strcmp(k, "revokeDevices") != 0)
+			return result_text(res_err(E_INVALID,
+			    "invalid gateway.secret.rotated params: "
+			    "unexpected property '%.64s'", k));
+	rd = json_object_get(params, "revokeDevices");
+	if (rd != NULL && !json_is_boolean(rd))
+		return result_text(res_err(E_INVALID,
+		    "invalid gateway.secret.rotated params: at "
+		    "/revokeDevices: must be boolean"));
+	all = json_is_true(rd);
+	r->now = now;
+	gen = authd_secret_generation(r->a);
+	ntok = pairing_retire(r->p, gen, all, now, retired_token, r);
+	saved = commit(r) == 0;		/* a failure undoes the retirement */
+	if (!saved)
+		ntok = 0;
+	st.by_chan = json_object();
+	st.bad = st.by_chan == NULL;
+	nsess = sessions_end_stale_secret(r->ss, gen, stale_session, &st);
+	if (st.bad)
+		log_warnx("out of memory: some sessions opened with the old "
+		    "secret stay open in their workers");
+	if (st.by_chan != NULL)
+		send_session_closes(r, st.by_chan);
+	json_decref(st.by_chan);
+	/* apply_closes, counting what ends. */
+	json_array_foreach(r->closes, i, c) {
+		role = json_object_get(c, "role");
+		rl = role == NULL ? -1 : pair_role_from(json_string_value(role),
+		    json_string_length(role));
+		nsess += sessions_end_device(r->ss,
+		    json_string_value(json_object_get(c, "deviceId")), rl);
+	}
+	apply_closes(r);
+	send_events(r);
+	if (!saved)
+		res = res_err(E_UNAVAILABLE, "%s (%zu sessions closed, no "
+		    "device token retired)", MSG_STORE, nsess);
+	else
+		res = res_ok(json_pack("{s:I,s:I,s:b}", "sessionsClosed",
+		    (json_int_t)nsess, "deviceTokensRetired", (json_int_t)ntok,
+		    "revokeDevices", all));
+	return result_text(res);
+}
+
 char *
 rpc_admin_request(struct rpc *r, const void *req, size_t len, uint64_t now)
 {
@@ -1241,8 +1371,14 @@ rpc_admin_request(struct rpc *r, const void *req, size_t len, uint64_t now)
 	params = json_object_get(doc, "params");
 	if (params == NULL || json_is_null(params))
 		params = empty = json_object();
-	text = params == NULL ? result_text(NULL) :
-	    admin_run(r, json_string_value(m), params, now);
+	if (params == NULL)
+		text = result_text(NULL);
+	else if (strcmp(json_string_value(m), "gateway.secret.rotated") == 0)
+		text = json_is_object(params) ? secret_rotated(r, params, now) :
+		    result_text(res_err(E_INVALID, "invalid "
+		    "gateway.secret.rotated params: must be object"));
+	else
+		text = admin_run(r, json_string_value(m), params, now);
 	json_decref(empty);
 	json_decref(doc);
 	return text;

@@ -95,6 +95,14 @@ char		*rpc_admin(struct rpc *, const char *method,
  * The same for an IPC_M2A_RPC payload, {"method":..., "params":...}
  * (params optional): the control socket's request as the master
  * forwards it.  A malformed request gets an INVALID_REQUEST result.
+ * One method more is the master's own, sent after a token rotation
+ * once authd holds the new secret: "gateway.secret.rotated"
+ * {revokeDevices?: bool} ends the sessions opened with another shared
+ * secret (4001 "gateway auth changed"), retires the device tokens of
+ * the devices paired silently with one (of every device with
+ * revokeDevices; their sessions close 4001 "client invalidated: device
+ * token revoked"), and answers {"sessionsClosed", "deviceTokensRetired",
+ * "revokeDevices"}.
  */
 char		*rpc_admin_request(struct rpc *, const void *req, size_t len,
 		    uint64_t now_ms);

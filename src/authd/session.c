@@ -225,7 +225,8 @@ sess_find(const struct sessions *ss, const char *id, size_t len)
 /* ---- the interface ---------------------------------------------------- */
 
 int
-sessions_create(struct sessions *ss, uint64_t chan, struct auth_verdict *v)
+sessions_create(struct sessions *ss, uint64_t chan, struct auth_verdict *v,
+    uint64_t secret_gen)
 {
 	struct sess	*s, **b;
 	uint8_t		 raw[AUTH_SESSION_LEN / 2];
@@ -254,6 +255,8 @@ sessions_create(struct sessions *ss, uint64_t chan, struct auth_verdict *v)
 	}
 	s->pub.chan = chan;
 	s->pub.method = v->method;
+	if (v->method == AUTH_M_TOKEN || v->method == AUTH_M_PASSWORD)
+		s->pub.secret_gen = secret_gen;
 	s->pub.role = (uint32_t)role;
 	s->pub.scopes = v->scopes;
 	memcpy(s->pub.principal, v->principal, sizeof(s->pub.principal));
@@ -321,6 +324,27 @@ sessions_end_device(struct sessions *ss, const char *device_id, int role)
 			n++;
 			sess_delete(ss, s);
 		}
+	}
+	return n;
+}
+
+size_t
+sessions_end_stale_secret(struct sessions *ss, uint64_t current,
+    void (*cb)(void *, const struct session *), void *arg)
+{
+	struct sess	*s, *next;
+	size_t		 n = 0;
+
+	for (s = TAILQ_FIRST(&ss->all); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, all);
+		if ((s->pub.method != AUTH_M_TOKEN &&
+		    s->pub.method != AUTH_M_PASSWORD) ||
+		    s->pub.secret_gen == current)
+			continue;
+		if (cb != NULL)
+			cb(arg, &s->pub);
+		sess_delete(ss, s);
+		n++;
 	}
 	return n;
 }

@@ -121,7 +121,7 @@ enc_device(const struct pair_device *d)
 {
 	struct ob	 b = { json_object(), 0 };
 	struct ob	 tk = { json_object(), 0 };
-	char		 pk[44];
+	char		 pk[44], gen[17];
 	uint32_t	 r;
 
 	pubkey_b64url(d->public_key, pk);
@@ -139,6 +139,11 @@ enc_device(const struct pair_device *d)
 	ob_set(&b, "roles", json_roles(d->roles));
 	ob_set(&b, "approvedScopes", json_scopes(d->approved_scopes));
 	ob_str(&b, "approvedVia", pair_via_name(d->approved_via));
+	if (d->silent_gen != 0) {
+		snprintf(gen, sizeof(gen), "%016llx",
+		    (unsigned long long)d->silent_gen);
+		ob_str(&b, "silentSecret", gen);
+	}
 	ob_ms(&b, "createdAtMs", d->created_at_ms, 1);
 	ob_ms(&b, "approvedAtMs", d->approved_at_ms, 1);
 	ob_ms(&b, "lastSeenAtMs", d->last_seen_at_ms, 0);
@@ -497,13 +502,31 @@ rd_seen(struct rd *r, json_t *o, uint32_t *out)
 	return 0;
 }
 
+/* An optional generation: 16 lowercase hex digits, not all zero. */
+static int
+rd_gen(struct rd *r, json_t *o, const char *k, uint64_t *out)
+{
+	const char	*gen;
+	char		*end;
+
+	*out = 0;
+	if (rd_str(r, o, k, 0, &gen) == -1)
+		return -1;
+	if (gen == NULL)
+		return 0;
+	errno = 0;
+	if (strlen(gen) != 16 || strspn(gen, "0123456789abcdef") != 16 ||
+	    (*out = strtoull(gen, &end, 16)) == 0 || *end != '\0' ||
+	    errno != 0)
+		return rd_fail(r, k, "not 16 hex digits");
+	return 0;
+}
+
 static int
 rd_token(struct rd *r, json_t *o, uint32_t role, struct pair_token *t)
 {
 	static const char *const keys[] = { "salt", "scopes", "issuer",
 	    "createdAtMs", "rotatedAtMs", "revokedAtMs", "lastUsedAtMs", NULL };
-	const char	*gen;
-	char		*end;
 	size_t		 off = strlen(r->ctx);
 
 	snprintf(r->ctx + off, sizeof(r->ctx) - off, ".tokens.%s",
@@ -514,7 +537,7 @@ rd_token(struct rd *r, json_t *o, uint32_t role, struct pair_token *t)
 	if (rd_keys(r, o, keys) == -1 ||
 	    rd_b64(r, o, "salt", t->salt, sizeof(t->salt)) == -1 ||
 	    rd_scopes(r, o, "scopes", &t->scopes) == -1 ||
-	    rd_str(r, o, "issuer", 0, &gen) == -1 ||
+	    rd_gen(r, o, "issuer", &t->issuer_gen) == -1 ||
 	    rd_ms(r, o, "createdAtMs", 1, &t->created_at_ms) == -1 ||
 	    rd_ms(r, o, "rotatedAtMs", 0, &t->rotated_at_ms) == -1 ||
 	    rd_ms(r, o, "revokedAtMs", 0, &t->revoked_at_ms) == -1 ||
@@ -522,13 +545,6 @@ rd_token(struct rd *r, json_t *o, uint32_t role, struct pair_token *t)
 		return -1;
 	if (role != PAIR_ROLE_OPERATOR && t->scopes != 0)
 		return rd_fail(r, "scopes", "must be empty for this role");
-	if (gen != NULL) {
-		errno = 0;
-		if (strlen(gen) != 16 || strspn(gen, "0123456789abcdef") != 16 ||
-		    (t->issuer_gen = strtoull(gen, &end, 16)) == 0 ||
-		    *end != '\0' || errno != 0)
-			return rd_fail(r, "issuer", "not 16 hex digits");
-	}
 	t->present = 1;
 	r->ctx[off] = '\0';
 	return 0;
@@ -562,8 +578,9 @@ rd_device(struct rd *r, json_t *o, struct pair_device *d)
 	static const char *const keys[] = { "deviceId", "publicKey",
 	    "displayName", "operatorLabel", "platform", "deviceFamily",
 	    "clientId", "clientMode", "browserOrigin", "remoteIp", "role",
-	    "roles", "approvedScopes", "approvedVia", "createdAtMs", "approvedAtMs",
-	    "lastSeenAtMs", "lastSeenReason", "tokens", NULL };
+	    "roles", "approvedScopes", "approvedVia", "silentSecret",
+	    "createdAtMs", "approvedAtMs", "lastSeenAtMs", "lastSeenReason",
+	    "tokens", NULL };
 
 	memset(d, 0, sizeof(*d));
 	if (!json_is_object(o))
@@ -587,6 +604,7 @@ rd_device(struct rd *r, json_t *o, struct pair_device *d)
 	    rd_roles(r, o, "roles", &d->roles) == -1 ||
 	    rd_scopes(r, o, "approvedScopes", &d->approved_scopes) == -1 ||
 	    rd_via(r, o, &d->approved_via) == -1 ||
+	    rd_gen(r, o, "silentSecret", &d->silent_gen) == -1 ||
 	    rd_ms(r, o, "createdAtMs", 1, &d->created_at_ms) == -1 ||
 	    rd_ms(r, o, "approvedAtMs", 1, &d->approved_at_ms) == -1 ||
 	    rd_ms(r, o, "lastSeenAtMs", 0, &d->last_seen_at_ms) == -1 ||

@@ -23,26 +23,37 @@ static const char help_dashboard[] =
 "is included only when stdout is a terminal, or with --show-token.\n";
 
 static const char help_token[] =
-"usage: clawgate token rotate [--show-token] [--json]\n"
+"usage: clawgate token rotate [--revoke-devices] [--show-token] [--json]\n"
 "       clawgate token fingerprint [--json] [--from-file FILE | -]\n"
 "\n"
 "rotate: makes a new gateway token, persists it where the current one\n"
 "lives (<stateDir>/gateway.token, or gateway.auth.token in the config\n"
-"file) and applies it to the running daemon at once.  Prints the new\n"
-"dashboard link (with the token on a terminal or with --show-token only).\n"
+"file) and applies it to the running daemon at once.  Connections opened\n"
+"with the old token are closed, and the device tokens of devices paired\n"
+"silently with it are retired; devices an operator approved keep theirs,\n"
+"unless --revoke-devices retires every device token (and closes those\n"
+"sessions).  Prints the counts and the new dashboard link (with the\n"
+"token on a terminal or with --show-token only).\n"
 "\n"
 "fingerprint: reads a secret from FILE or stdin (never from the command\n"
 "line) and asks the running daemon for its fingerprint (only the daemon\n"
 "holds the key that makes one), and whether it is the gateway's secret.\n"
 "Exit status: 0 it is, 1 it is not (or no daemon answered).\n";
 
+/* token rotate --revoke-devices */
+static int	revoke_devices;
+/* token rotate --json: what was revoked, shown with the link. */
+static json_t	*rotated_json;
+
 static int
 parse(struct cli *c, int argc, char *argv[], const char *help)
 {
+	enum { O_REVOKE_DEVICES = OPT_FIRST_LOCAL };
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "show-token", no_argument, NULL, OPT_SHOW_TOKEN },
+		{ "revoke-devices", no_argument, NULL, O_REVOKE_DEVICES },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	ch, r;
@@ -55,6 +66,11 @@ parse(struct cli *c, int argc, char *argv[], const char *help)
 		switch (ch) {
 		case OPT_JSON: c->json = 1; break;
 		case OPT_SHOW_TOKEN: c->show_token = 1; break;
+		case O_REVOKE_DEVICES:
+			if (help != help_token)
+				return cli_usage(help, NULL);
+			revoke_devices = 1;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return -1;
@@ -83,6 +99,8 @@ show_url(struct cli *c, const char *url_in, int included, const char *lead)
 		o = json_pack("{s:b, s:s, s:b, s:b}", "ok", 1, "url", url,
 		    "tokenIncluded", included && show, "tokenAvailable",
 		    included);
+		if (o != NULL && rotated_json != NULL)
+			(void)json_object_update(o, rotated_json);
 		out_json(o);
 		json_decref(o);
 	} else {
@@ -141,13 +159,48 @@ cmd_dashboard(struct cli *c, int argc, char *argv[])
 	return dashboard(c, "Dashboard URL: ");
 }
 
+/*
+ * What the daemon revoked with the old token (the answer to token.rotate
+ * or token.rotated).  0, or -1 when it could not (a warning was shown).
+ */
+static int
+report_revoked(struct cli *c, const json_t *ans)
+{
+	const char	*w = json_string_value(json_object_get(ans, "warning"));
+
+	if (w != NULL) {
+		cli_warnx("%s", w);
+		return -1;
+	}
+	json_decref(rotated_json);
+	rotated_json = json_pack("{s:O?, s:O?, s:b}", "sessionsClosed",
+	    json_object_get(ans, "sessionsClosed"), "deviceTokensRetired",
+	    json_object_get(ans, "deviceTokensRetired"), "revokeDevices",
+	    revoke_devices);
+	if (!c->json)
+		printf("Closed %lld session%s opened with the old token; "
+		    "retired %lld device token%s (%s).\n",
+		    (long long)json_integer_value(json_object_get(ans,
+		    "sessionsClosed")),
+		    json_integer_value(json_object_get(ans,
+		    "sessionsClosed")) == 1 ? "" : "s",
+		    (long long)json_integer_value(json_object_get(ans,
+		    "deviceTokensRetired")),
+		    json_integer_value(json_object_get(ans,
+		    "deviceTokensRetired")) == 1 ? "" : "s",
+		    revoke_devices ? "every device's: --revoke-devices" :
+		    "of devices paired silently with the old token; devices "
+		    "an operator approved keep theirs");
+	return 0;
+}
+
 /* A token kept in the config file: a new one there, then a reload. */
 static int
 rotate_in_config(struct cli *c)
 {
 	struct cfg_change	 chg;
 	struct ctl_error	 e;
-	json_t			*ans, *s;
+	json_t			*ans, *s, *req = NULL;
 	const char		*fp;
 	char			*tok, err[1400];
 	int			 rc;
@@ -184,7 +237,25 @@ rotate_in_config(struct cli *c)
 		    "fingerprint %s.\n", c->config_path, fp ? fp : "-");
 		json_decref(s);
 	}
-	return EXIT_OK;
+	/* The daemon has the new token: revoke what the old one opened. */
+	if ((req = json_pack("{s:s, s:b}", "cmd", "token.rotated",
+	    "revokeDevices", revoke_devices)) == NULL ||
+	    (ans = ctl_call(c, req, &e)) == NULL) {
+		json_decref(req);
+		cli_warnx("the token is rotated, but sessions opened with the "
+		    "old one may still be open: %s", e.msg);
+		return EXIT_FAIL;
+	}
+	json_decref(req);
+	if (!json_is_true(json_object_get(ans, "ok"))) {
+		cli_warnx("the token is rotated, but: %s",
+		    ctl_answer_error(ans, err, sizeof(err)));
+		json_decref(ans);
+		return EXIT_FAIL;
+	}
+	rc = report_revoked(c, ans);
+	json_decref(ans);
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 /*
@@ -313,7 +384,10 @@ cmd_token(struct cli *c, int argc, char *argv[])
 		json_decref(s);
 		if ((r = rotate_in_config(c)) != EXIT_OK)
 			return r;
-		return dashboard(c, "Dashboard URL: ");
+		r = dashboard(c, "Dashboard URL: ");
+		json_decref(rotated_json);
+		rotated_json = NULL;
+		return r;
 	}
 	if (src != NULL && src[0] == '$') {
 		cli_warnx("the running daemon takes its token from %s in its "
@@ -326,10 +400,14 @@ cmd_token(struct cli *c, int argc, char *argv[])
 		return EXIT_FAIL;
 	}
 	json_decref(s);
-	if ((ans = ctl_cmd(c, "token.rotate", &e)) == NULL) {
-		cli_warnx("%s", e.msg);
+	if ((s = json_pack("{s:s, s:b}", "cmd", "token.rotate",
+	    "revokeDevices", revoke_devices)) == NULL ||
+	    (ans = ctl_call(c, s, &e)) == NULL) {
+		json_decref(s);
+		cli_warnx("%s", s == NULL ? "out of memory" : e.msg);
 		return EXIT_FAIL;
 	}
+	json_decref(s);
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		cli_warnx("%s", ctl_answer_error(ans, msg, sizeof(msg)));
 		json_decref(ans);
@@ -340,9 +418,12 @@ cmd_token(struct cli *c, int argc, char *argv[])
 		    "directory) and applied it live; new fingerprint %s.\n"
 		    "Clients that use the shared token need the new one.\n",
 		    json_string_value(json_object_get(ans, "fingerprint")));
+	r = report_revoked(c, ans);
 	show_url(c, json_string_value(json_object_get(ans, "url")) ?
 	    json_string_value(json_object_get(ans, "url")) : "", 1,
 	    "Dashboard URL: ");
 	json_decref(ans);
-	return EXIT_OK;
+	json_decref(rotated_json);
+	rotated_json = NULL;
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -166,6 +166,9 @@ struct auth_verdict {
  *                     "scope":"operator.pairing"}    (hdr.id = 0)
  *                    {"close":{"deviceId":"<id>"[,"role":"operator"],
  *                     "code":4001, "reason":"device removed"}}
+ *                    {"close":{"sessions":["<hex>",...], "code":4001,
+ *                     "reason":"gateway auth changed"}}  (that channel's
+ *                     sessions opened with a rotated shared secret)
  *
  * A session is created by authd with every VERDICT_OK, bound to the
  * worker channel that asked, and ended by IPC_W2A_SESSION_END when the

@@ -38,6 +38,10 @@ struct ctl_client {
 	char		 buf[CTL_MAX_REQ];
 	size_t		 len;
 	uint64_t	 rpc_id;	/* waiting for authd, 0 if not */
+	int		 rotation;	/* ... to revoke what a rotated
+					   token granted (token.rotate*) */
+	int		 revoke_devices;
+	char		 fingerprint[FINGERPRINT_LEN + 1];
 	char		*acc;		/* pieces of authd's answer */
 	size_t		 acc_len;
 	struct ctl_client *next;
@@ -243,21 +247,121 @@ cmd_dashboard(struct master *m, const struct ctl_client *c)
 	    "tokenIncluded", 1);
 }
 
+/*
+ * The answer to token.rotate / token.rotated, with what authd revoked
+ * (`rev' is authd's answer, NULL if it gave none), and the one log line
+ * of the rotation.  The fingerprint is the new secret's, never the
+ * secret.
+ */
 static json_t *
-cmd_token_rotate(struct master *m, const struct ctl_client *c)
+rotation_answer(struct master *m, struct ctl_client *c, json_t *rev)
 {
-	char	url[4096], e[512];
+	json_t		*ans, *pl = json_object_get(rev, "payload");
+	json_int_t	 ns, nt;
+	char		 url[4096], msg[512];
+	const char	*why;
+
+	ans = json_pack("{s:b, s:s}", "ok", 1, "fingerprint", c->fingerprint);
+	if (c->rotation == 1) {
+		(void)secret_dashboard_url(m, url, sizeof(url));
+		json_object_set_new(ans, "url", json_string(url));
+	}
+	if (json_is_true(json_object_get(rev, "ok")) && pl != NULL) {
+		ns = json_integer_value(json_object_get(pl, "sessionsClosed"));
+		nt = json_integer_value(json_object_get(pl,
+		    "deviceTokensRetired"));
+		json_object_set_new(ans, "sessionsClosed", json_integer(ns));
+		json_object_set_new(ans, "deviceTokensRetired",
+		    json_integer(nt));
+		json_object_set_new(ans, "revokeDevices",
+		    json_boolean(c->revoke_devices));
+		log_info("gateway token rotated through the control socket "
+		    "(uid %ld): %lld sessions opened with the old token "
+		    "closed, %lld device tokens retired (%s); new fingerprint "
+		    "%s", (long)c->uid, (long long)ns, (long long)nt,
+		    c->revoke_devices ? "all devices" :
+		    "devices paired silently with a shared secret",
+		    c->fingerprint);
+		return ans;
+	}
+	why = json_string_value(json_object_get(json_object_get(rev, "error"),
+	    "message"));
+	snprintf(msg, sizeof(msg), "the token is rotated, but %s: sessions "
+	    "opened with the old token may still be open and device tokens "
+	    "were not retired; run `clawgate token rotate%s` again",
+	    why != NULL ? why : "authd did not answer", c->revoke_devices ?
+	    " --revoke-devices" : "");
+	json_object_set_new(ans, "warning", json_string(msg));
+	log_warnx("gateway token rotated through the control socket (uid "
+	    "%ld), but %s; new fingerprint %s", (long)c->uid,
+	    why != NULL ? why : "authd did not answer", c->fingerprint);
+	return ans;
+}
+
+/*
+ * authd holds the new secret (M2A_SECRETS went first on the same
+ * channel): have it end what the old one opened.  NULL while waiting.
+ */
+static json_t *
+revoke_old(struct master *m, struct ctl_client *c, json_t *req, int which)
+{
+	json_t	*rd = json_object_get(req, "revokeDevices"), *fwd;
+	char	*s;
+	int	 rc = -1;
+
+	if (rd != NULL && !json_is_boolean(rd))
+		return err("\"revokeDevices\" must be true or false");
+	c->rotation = which;
+	c->revoke_devices = json_is_true(rd);
+	cg_strlcpy(c->fingerprint, m->secret.fingerprint,
+	    sizeof(c->fingerprint));
+	if (m->authd.fd == -1 || !m->authd.ready)
+		return rotation_answer(m, c, NULL);
+	fwd = json_pack("{s:s, s:{s:b}}", "method", "gateway.secret.rotated",
+	    "params", "revokeDevices", c->revoke_devices);
+	if ((s = json_dumps(fwd, JSON_COMPACT)) != NULL) {
+		c->rpc_id = ++next_rpc_id;
+		rc = ipc_send(m->authd.fd, IPC_M2A_RPC, c->rpc_id, s,
+		    strlen(s), -1);
+	}
+	free(s);
+	json_decref(fwd);
+	if (rc == -1) {
+		c->rpc_id = 0;
+		return rotation_answer(m, c, NULL);
+	}
+	return NULL;
+}
+
+static json_t *
+cmd_token_rotate(struct master *m, struct ctl_client *c, json_t *req)
+{
+	char	e[512];
+	json_t	*rd = json_object_get(req, "revokeDevices");
 
 	if (!may_see_secret(c))
 		return err("only root or the daemon's user may rotate the token");
+	if (rd != NULL && !json_is_boolean(rd))
+		return err("\"revokeDevices\" must be true or false");
 	if (secret_rotate(m, e, sizeof(e)) == -1)
 		return err("%s", e);
 	children_refeed(m);
-	(void)secret_dashboard_url(m, url, sizeof(url));
-	log_info("gateway token rotated through the control socket (uid %ld); "
-	    "new fingerprint %s", (long)c->uid, m->secret.fingerprint);
-	return json_pack("{s:b, s:s, s:s}", "ok", 1, "fingerprint",
-	    m->secret.fingerprint, "url", url);
+	return revoke_old(m, c, req, 1);
+}
+
+/*
+ * The CLI rotated a token kept in the config file and reloaded: the
+ * same revocation as token.rotate.  The reload already gave authd the
+ * new secret.
+ */
+static json_t *
+cmd_token_rotated(struct master *m, struct ctl_client *c, json_t *req)
+{
+	if (!may_see_secret(c))
+		return err("only root or the daemon's user may rotate the token");
+	if (m->secret.mode != AUTHMODE_TOKEN)
+		return err("the gateway uses no token");
+	return revoke_old(m, c, req, 2);
 }
 
 /*
@@ -366,7 +470,9 @@ dispatch(struct ctl_client *c)
 	else if (strcmp(cmd, "dashboard") == 0)
 		ans = cmd_dashboard(m, c);
 	else if (strcmp(cmd, "token.rotate") == 0)
-		ans = cmd_token_rotate(m, c);
+		ans = cmd_token_rotate(m, c, req);
+	else if (strcmp(cmd, "token.rotated") == 0)
+		ans = cmd_token_rotated(m, c, req);
 	else if (strcmp(cmd, "rpc") == 0)
 		ans = cmd_rpc(m, c, req);
 	else if (strcmp(cmd, "fingerprint") == 0)
@@ -380,7 +486,8 @@ dispatch(struct ctl_client *c)
 		return;
 	} else
 		ans = err("unknown command \"%s\" (status, reload, stop, "
-		    "dashboard, token.rotate, rpc, fingerprint)", cmd);
+		    "dashboard, token.rotate, token.rotated, rpc, "
+		    "fingerprint)", cmd);
 	wipe_secret_field(req);
 	json_decref(req);
 	if (ans != NULL)
@@ -417,6 +524,11 @@ client_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct ctl_client *c = w->data;
 
+	if (c->rotation && c->rpc_id != 0) {
+		c->rpc_id = 0;
+		reply(c, rotation_answer(c->m, c, NULL));
+		return;
+	}
 	reply(c, err("timed out"));
 }
 
@@ -489,7 +601,7 @@ void
 control_rpc_result(struct master *m, uint64_t id, const char *p, size_t len)
 {
 	struct ctl_client	*c;
-	json_t			*ans;
+	json_t			*ans, *rev;
 	char			*n;
 
 	for (c = clients; c != NULL; c = c->next)
@@ -513,6 +625,12 @@ control_rpc_result(struct master *m, uint64_t id, const char *p, size_t len)
 	}
 	if ((ans = json_loadb(p, len, 0, NULL)) == NULL)
 		ans = err("authd answered with malformed JSON");
+	if (c->rotation) {
+		c->rpc_id = 0;
+		rev = ans;
+		ans = rotation_answer(m, c, rev);
+		json_decref(rev);
+	}
 	reply(c, ans);
 }
 

@@ -236,6 +236,34 @@ close_device(json_t *cl)
 			conn_close(c, code, reason ? reason : "");
 }
 
+/* authd's list of this channel's sessions to close (a rotated secret). */
+static void
+close_sessions(json_t *cl, json_t *ids)
+{
+	const char	*reason;
+	struct conn	*c, *next;
+	json_t		*id;
+	size_t		 i;
+	int		 code;
+
+	reason = json_string_value(json_object_get(cl, "reason"));
+	code = (int)json_integer_value(json_object_get(cl, "code"));
+	if (!json_is_array(ids) || code < 4000 || code > 4999)
+		return;
+	for (c = TAILQ_FIRST(&open_conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, open_entry);
+		if (c->session[0] == '\0')
+			continue;
+		json_array_foreach(ids, i, id)
+			if (json_string_length(id) == AUTH_SESSION_LEN &&
+			    memcmp(json_string_value(id), c->session,
+			    AUTH_SESSION_LEN) == 0) {
+				conn_close(c, code, reason ? reason : "");
+				break;
+			}
+	}
+}
+
 void
 rpc_event(struct worker *w, const char *text, size_t len)
 {
@@ -245,7 +273,10 @@ rpc_event(struct worker *w, const char *text, size_t len)
 
 	if ((ev = json_loadb(text, len, 0, NULL)) == NULL)
 		return;
-	if ((cl = json_object_get(ev, "close")) != NULL)
+	if ((cl = json_object_get(ev, "close")) != NULL &&
+	    json_object_get(cl, "sessions") != NULL)
+		close_sessions(cl, json_object_get(cl, "sessions"));
+	else if (cl != NULL)
 		close_device(cl);
 	else if ((name = json_string_value(json_object_get(ev, "event")))
 	    != NULL) {
