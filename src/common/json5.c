@@ -9,6 +9,9 @@
  * because config strings carry secrets.
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,41 +69,25 @@ wipe_free(void *p, size_t len)
 }
 
 /*
- * jansson's allocator: each block carries its size in front, so that
- * the free can wipe it without malloc_usable_size(3), which not every
- * libc has.  16 bytes keep the block as aligned as malloc's.
+ * jansson's free: the block is wiped first.  Blocks come from plain
+ * malloc(3), because callers free() what json_dumps() returns; the size
+ * is malloc_usable_size(3)'s.  Without it (not glibc) nothing is wiped
+ * here and the JSON5 reader's own wiping is all there is.
  */
-#define WIPE_HDR	16
-
-static void *
-wiping_malloc(size_t n)
-{
-	unsigned char	*p;
-
-	if (n > SIZE_MAX - WIPE_HDR || (p = malloc(n + WIPE_HDR)) == NULL)
-		return NULL;
-	memcpy(p, &n, sizeof(n));
-	return p + WIPE_HDR;
-}
-
 static void
-wiping_free(void *q)
+wiping_free(void *p)
 {
-	unsigned char	*p;
-	size_t		 n;
-
-	if (q == NULL)
-		return;
-	p = (unsigned char *)q - WIPE_HDR;
-	memcpy(&n, p, sizeof(n));
-	explicit_bzero(q, n);
+#ifdef __GLIBC__
+	if (p != NULL)
+		explicit_bzero(p, malloc_usable_size(p));
+#endif
 	free(p);
 }
 
 void
 json5_wipe_on_free(void)
 {
-	json_set_alloc_funcs(wiping_malloc, wiping_free);
+	json_set_alloc_funcs(malloc, wiping_free);
 }
 
 /* --- cursor ------------------------------------------------------- */

@@ -117,7 +117,9 @@ void			 json5_doc_free(struct json5_doc *);
  * duplicate keys (`auth', `token') when json_loadb() keeps the last one,
  * and the half-built object when it rejects duplicates.  That first
  * value may be a secret.  (The JSON5 reader refuses duplicates and wipes
- * its own trees; this covers json_loadb() in every process.)
+ * its own trees; this covers json_loadb() in every process.)  Blocks
+ * stay plain malloc(3) ones, so free() on what json_dumps() returns is
+ * still right; the wiping needs glibc's malloc_usable_size(3).
  */
 void			 json5_wipe_on_free(void);
 
