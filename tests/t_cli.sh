@@ -12,7 +12,7 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 161
+plan 162
 
 # The CLI never reads these for diagnosis; keep the runner's out of it.
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
@@ -378,6 +378,13 @@ like "$OUT" "config-not-applied" "a token changed in the file but not reloaded i
 cgd gateway reload
 cgd doctor
 is "$RC" 0 "after the reload doctor is clean again"
+# The generated gateway.token, outranked now, was set aside (issue 10
+# item 15); one that holds the token in use is no conflict.
+ok '[ ! -e "$STATE/gateway.token" ] && ls "$STATE"/gateway.token.stale-*' \
+    "the reload set the outranked gateway.token aside"
+"$CLAWGATE" -f "$DAEMON_CONF" dashboard --show-token 2>/dev/null |
+    grep -o '#token=[A-Za-z0-9_-]*' | cut -d= -f2 >"$STATE/gateway.token"
+[ ${#_daemon_prefix[@]} -gt 0 ] && chown "$CLAWGATE_TEST_USER:" "$STATE/gateway.token"
 
 chmod 644 "$DAEMON_CONF" "$STATE/gateway.token"
 cgd doctor

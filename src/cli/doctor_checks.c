@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
+#include "privdrop.h"
 #include "util.h"
 
 /* --- the daemon ---------------------------------------------------- */
@@ -485,6 +486,57 @@ check_client(struct doctor *d)
 	json5_doc_free(doc);
 }
 
+/*
+ * Secret files (gateway.auth.tokenFile/passwordFile) readable by group
+ * or others, as Kubernetes and Docker mount them by default: accepted,
+ * worth tightening.  Then issue 10 item 15: a gateway.token that holds
+ * another token than the configured one (clawgated refuses to start).
+ */
+static void
+check_secret_files(struct doctor *d, const char *state_tok, const char *where)
+{
+	const char	*files[] = { d->cfg.auth_token_file,
+			    d->cfg.auth_password_file }, *other, *src;
+	struct finding	*f;
+	char		*ft = NULL, *fp = NULL, e[512];
+	int		 i, loose;
+
+	for (i = 0; i < 2 && d->cfg_ok; i++) {
+		if (files[i][0] == '\0' || secret_file_read(files[i],
+		    i == 0 ? &ft : &fp, &loose, e, sizeof(e)) == -1 || !loose)
+			continue;
+		f = doctor_add(d, SEV_WARN, "secret-file-readable");
+		snprintf(f->what, sizeof(f->what), "%s (gateway.auth.%s) is "
+		    "readable by group or others (accepted: it is the default "
+		    "of Kubernetes Secret volumes and Docker secrets)",
+		    files[i], i == 0 ? "tokenFile" : "passwordFile");
+		snprintf(f->fix, sizeof(f->fix), "in Kubernetes set "
+		    "defaultMode: 0400 on the Secret volume; elsewhere `chmod "
+		    "600 %s`", files[i]);
+	}
+	doctor_wipe_free(fp);
+	src = "gateway.auth.token";
+	if ((other = d->cfg_ok ? d->cfg.auth_token : NULL) != NULL)
+		;
+	else if (ft != NULL)
+		other = ft, src = "gateway.auth.tokenFile";
+	else if ((other = getenv(src = "CLAWGATE_GATEWAY_TOKEN")) == NULL ||
+	    *other == '\0')
+		other = getenv(src = "OPENCLAW_GATEWAY_TOKEN");
+	if (state_tok != NULL && other != NULL && *other != '\0' &&
+	    strcmp(state_tok, other) != 0) {
+		f = doctor_add(d, SEV_WARN, "stale-token-file");
+		snprintf(f->what, sizeof(f->what), "%s holds another token than "
+		    "%s%s: clawgated refuses to start (or reload) with two "
+		    "different tokens, and whoever reads the file gets the "
+		    "wrong one", where, src[0] == 'g' ? "" : "$", src);
+		snprintf(f->fix, sizeof(f->fix), "delete the stale file (`rm "
+		    "%s`), or remove %s%s to use the file's token again", where,
+		    src[0] == 'g' ? "" : "$", src);
+	}
+	doctor_wipe_free(ft);
+}
+
 void
 check_tokens(struct doctor *d)
 {
@@ -517,8 +569,9 @@ check_tokens(struct doctor *d)
 		snprintf(where, sizeof(where), "%s/%s", d->cfg.state_dir,
 		    TOKEN_FILE);
 		unsafe_token(d, t, where);
-		doctor_wipe_free(t);
 	}
+	check_secret_files(d, t, where);
+	doctor_wipe_free(t);
 	/* A stopped gateway without any token: say how one appears. */
 	if (d->st == NULL && d->cfg_ok && d->cfg.auth_mode == AUTHMODE_TOKEN &&
 	    d->cfg.auth_token == NULL && getenv("CLAWGATE_GATEWAY_TOKEN") ==

@@ -594,6 +594,41 @@ k_password(struct ctx *x, const char *path, json_t *v)
 	    json_string_value(v));
 }
 
+/*
+ * gateway.auth.tokenFile / passwordFile: an absolute path, read by the
+ * master (secret.c), not here: a reload reads the file again, so a
+ * rotated Kubernetes Secret applies without a config change.
+ */
+static int
+get_secret_path(struct ctx *x, const char *path, json_t *v, char *dst,
+    size_t size)
+{
+	char	b[64];
+
+	if (get_field(x, path, v, dst, size) == -1)
+		return -1;
+	if (dst[0] != '/')
+		return errat(x, loc_value(x, path), "%s: \"%s\" is not an "
+		    "absolute path; name the mounted file, e.g. "
+		    "\"/run/secrets/gateway_token\"", path,
+		    safe(b, sizeof(b), dst));
+	return 0;
+}
+
+static int
+k_token_file(struct ctx *x, const char *path, json_t *v)
+{
+	return get_secret_path(x, path, v, x->c->auth_token_file,
+	    sizeof(x->c->auth_token_file));
+}
+
+static int
+k_password_file(struct ctx *x, const char *path, json_t *v)
+{
+	return get_secret_path(x, path, v, x->c->auth_password_file,
+	    sizeof(x->c->auth_password_file));
+}
+
 static int
 k_max_attempts(struct ctx *x, const char *path, json_t *v)
 {
@@ -660,6 +695,8 @@ static const struct keydef auth_keys[] = {
 	{ "mode", k_auth_mode, NULL, 0 },
 	{ "token", k_token, NULL, 0 },
 	{ "password", k_password, NULL, 0 },
+	{ "tokenFile", k_token_file, NULL, 0 },
+	{ "passwordFile", k_password_file, NULL, 0 },
 	{ "rateLimit", k_rate_limit, NULL, 0 },
 	{ "dangerouslyAllowNoAuthOnNetwork", k_allow_no_auth, NULL, 0 },
 	{ "trustedProxy", NULL, "trusted-proxy auth is not supported by "
@@ -1243,6 +1280,8 @@ check_bind(struct ctx *x)
 #define P_MODE		"gateway.auth.mode"
 #define P_TOKEN		"gateway.auth.token"
 #define P_PASSWORD	"gateway.auth.password"
+#define P_TOKEN_FILE	"gateway.auth.tokenFile"
+#define P_PASSWORD_FILE	"gateway.auth.passwordFile"
 
 /*
  * The secrets must fit the mode: with the mode unset, at most one of
@@ -1257,7 +1296,22 @@ check_auth(struct ctx *x)
 	int		 pw = c->auth_password != NULL;
 	int		 have_used, have_other;
 	const char	*mode, *used, *other, *other_mode;
+	const char	*ptok, *ppw;
 
+	/* A secret and a file that holds one: which would be meant? */
+	if (tok && c->auth_token_file[0] != '\0')
+		return errat(x, loc_later(x, P_TOKEN, P_TOKEN_FILE), P_TOKEN
+		    " and " P_TOKEN_FILE " are both set; keep one of them");
+	if (pw && c->auth_password_file[0] != '\0')
+		return errat(x, loc_later(x, P_PASSWORD, P_PASSWORD_FILE),
+		    P_PASSWORD " and " P_PASSWORD_FILE " are both set; keep "
+		    "one of them");
+	/* From here on a file counts as its secret, under its own key. */
+	ptok = tok || c->auth_token_file[0] == '\0' ? P_TOKEN : P_TOKEN_FILE;
+	ppw = pw || c->auth_password_file[0] == '\0' ? P_PASSWORD :
+	    P_PASSWORD_FILE;
+	tok |= c->auth_token_file[0] != '\0';
+	pw |= c->auth_password_file[0] != '\0';
 	if (c->allow_no_auth_on_network && (!c->auth_mode_set ||
 	    c->auth_mode != AUTHMODE_NONE))
 		warnat(x, loc_key(x, "gateway.auth."
@@ -1266,27 +1320,26 @@ check_auth(struct ctx *x)
 		    P_MODE " is none; remove it");
 	if (!c->auth_mode_set) {
 		if (tok && pw)
-			return errat(x, loc_later(x, P_TOKEN, P_PASSWORD),
-			    P_TOKEN " and " P_PASSWORD " are both set; set "
-			    P_MODE " to token or password (and remove the "
-			    "other secret)");
+			return errat(x, loc_later(x, ptok, ppw), "%s and %s "
+			    "are both set; set " P_MODE " to token or password "
+			    "(and remove the other secret)", ptok, ppw);
 		c->auth_mode = pw ? AUTHMODE_PASSWORD : AUTHMODE_TOKEN;
 		return 0;
 	}
 	if (c->auth_mode == AUTHMODE_NONE) {
 		if (!tok && !pw)
 			return 0;
-		return errat(x, loc_later(x, P_MODE, tok ? P_TOKEN :
-		    P_PASSWORD), P_MODE " is none but %s is set; remove the "
-		    "secret, or set " P_MODE " to %s", tok ? P_TOKEN :
-		    P_PASSWORD, tok ? "token" : "password");
+		return errat(x, loc_later(x, P_MODE, tok ? ptok : ppw),
+		    P_MODE " is none but %s is set; remove the secret, or set "
+		    P_MODE " to %s", tok ? ptok : ppw, tok ? "token" :
+		    "password");
 	}
 	if (c->auth_mode == AUTHMODE_TOKEN) {
-		mode = "token", used = P_TOKEN, have_used = tok;
-		other = P_PASSWORD, other_mode = "password", have_other = pw;
+		mode = "token", used = ptok, have_used = tok;
+		other = ppw, other_mode = "password", have_other = pw;
 	} else {
-		mode = "password", used = P_PASSWORD, have_used = pw;
-		other = P_TOKEN, other_mode = "token", have_other = tok;
+		mode = "password", used = ppw, have_used = pw;
+		other = ptok, other_mode = "token", have_other = tok;
 	}
 	if (have_other && !have_used)
 		return errat(x, loc_later(x, P_MODE, other), P_MODE " is %s "
@@ -1541,11 +1594,13 @@ config_check(const struct cg_config *c, struct cg_config_error *err)
 		    "dangerouslyAllowAnyOriginOnNetwork to true if you mean it",
 		    bind);
 	if (c->auth_mode == AUTHMODE_PASSWORD && c->auth_password == NULL &&
+	    c->auth_password_file[0] == '\0' &&
 	    !env_set("CLAWGATE_GATEWAY_PASSWORD") &&
 	    !env_set("OPENCLAW_GATEWAY_PASSWORD"))
 		return check_err(err, c, "gateway.auth.mode is password but no "
-		    "password is set; set gateway.auth.password or "
-		    "CLAWGATE_GATEWAY_PASSWORD, or use token auth");
+		    "password is set; set gateway.auth.password, "
+		    "gateway.auth.passwordFile or CLAWGATE_GATEWAY_PASSWORD, "
+		    "or use token auth");
 	return 0;
 }
 

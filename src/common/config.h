@@ -25,6 +25,7 @@ enum cg_secret_source {
 	SECRET_ENV_CLAWGATE,	/* CLAWGATE_GATEWAY_TOKEN/_PASSWORD */
 	SECRET_ENV_OPENCLAW,	/* OPENCLAW_GATEWAY_TOKEN/_PASSWORD */
 	SECRET_STATE_FILE,	/* generated, <stateDir>/gateway.token */
+	SECRET_FILE,		/* gateway.auth.tokenFile/passwordFile */
 };
 
 
@@ -39,6 +40,13 @@ struct cg_config {
 	int		auth_mode_set;		/* explicit in file or flag */
 	char		*auth_token;		/* malloc'd, wiped on free; NULL if absent */
 	char		*auth_password;
+	/*
+	 * gateway.auth.tokenFile / passwordFile: a file that holds the
+	 * secret (a Kubernetes Secret volume, /run/secrets/NAME), read by
+	 * the master at start and at reload; "" when unset.
+	 */
+	char		auth_token_file[PATH_MAX];
+	char		auth_password_file[PATH_MAX];
 	struct {
 		int	max_attempts;		/* 10 */
 		int	window_ms;		/* 60000 */

@@ -199,36 +199,66 @@ prepare_authd_dir(struct master *m, char *err, size_t len)
 	struct privdrop	pd;
 	struct stat	st;
 	char		perr[512];
+	int		dfd, afd = -1, rc = -1;
 
 	snprintf(m->authd_state_dir, sizeof(m->authd_state_dir), "%s/authd",
 	    m->cfg.state_dir);
-	if (mkdir_p(m->cfg.state_dir, 0700) == -1 ||
-	    (mkdir(m->authd_state_dir, 0700) == -1 && errno != EEXIST)) {
-		snprintf(err, len, "cannot create %s: %s (set clawgate.stateDir "
-		    "to a writable directory)", m->authd_state_dir,
-		    strerror(errno));
+	/* Root chowns and chmods here: through descriptors, never a link. */
+	if ((dfd = safe_dir_open(m->cfg.state_dir, 0700, 1,
+	    "clawgate.stateDir", err, len)) == -1)
 		return -1;
+	if ((mkdirat(dfd, "authd", 0700) == -1 && errno != EEXIST) ||
+	    (afd = openat(dfd, "authd", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			snprintf(err, len, "%s is a symlink or not a directory; "
+			    "clawgated does not write through symlinks as root: "
+			    "remove it and clawgated creates the directory",
+			    m->authd_state_dir);
+		else
+			snprintf(err, len, "cannot create %s: %s (set "
+			    "clawgate.stateDir to a writable directory)",
+			    m->authd_state_dir, strerror(errno));
+		goto out;
 	}
 	if (geteuid() == 0) {
 		if (privdrop_prepare(&pd, m->cfg.auth_user, "", perr,
 		    sizeof(perr)) == -1) {
 			snprintf(err, len, "%s", perr);
-			return -1;
+			goto out;
 		}
-		if (chown(m->authd_state_dir, pd.uid, pd.gid) == -1) {
+		if (fchown(afd, pd.uid, pd.gid) == -1) {
 			snprintf(err, len, "chown %s: %s", m->authd_state_dir,
 			    strerror(errno));
-			return -1;
+			goto out;
 		}
 		/* The parent stays root's: others cannot walk into it. */
-		(void)chmod(m->cfg.state_dir, 0711);
+		(void)fchmod(dfd, 0711);
 	}
-	if (stat(m->authd_state_dir, &st) == -1 || (st.st_mode & 077) != 0) {
+	if (fstat(afd, &st) == -1 || (st.st_mode & 077) != 0) {
 		snprintf(err, len, "%s must not be accessible to group or others "
 		    "(it holds the pairing store): `chmod 700 %s`",
 		    m->authd_state_dir, m->authd_state_dir);
-		return -1;
+		goto out;
 	}
+	rc = 0;
+out:
+	if (afd != -1)
+		close(afd);
+	close(dfd);
+	return rc;
+}
+
+/* The run directory gets the pid file and the control socket. */
+static int
+prepare_run_dir(struct master *m, char *err, size_t len)
+{
+	int	fd;
+
+	if ((fd = safe_dir_open(m->cfg.run_dir, 0755, 1, "clawgate.runDir",
+	    err, len)) == -1)
+		return -1;
+	close(fd);
 	return 0;
 }
 
@@ -661,7 +691,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "clawgated: %s\n", lerr);
 		exit(CG_EXIT_CONFIG);
 	}
-	if (prepare_authd_dir(m, lerr, sizeof(lerr)) == -1) {
+	if (prepare_authd_dir(m, lerr, sizeof(lerr)) == -1 ||
+	    prepare_run_dir(m, lerr, sizeof(lerr)) == -1) {
 		fprintf(stderr, "clawgated: %s\n", lerr);
 		exit(CG_EXIT_CONFIG);
 	}

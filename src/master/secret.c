@@ -2,12 +2,17 @@
  * secret.c: decide, once, which shared secret this gateway uses and say
  * where it came from.
  *
- * Precedence (clawgated.conf(5)): gateway.auth.token in the config file,
- * then CLAWGATE_GATEWAY_TOKEN, then OPENCLAW_GATEWAY_TOKEN, then the token
- * generated on first start and persisted in <stateDir>/gateway.token.
- * Two sources that are both set and disagree are an error: clawgated
- * refuses to guess (the reference silently prefers one).  Passwords work
- * the same way, without a generated fallback.
+ * Sources (clawgated.conf(5)): gateway.auth.token in the config file or
+ * the file gateway.auth.tokenFile names (a Kubernetes Secret volume,
+ * /run/secrets/NAME: read here, by the master, at start and at reload),
+ * CLAWGATE_GATEWAY_TOKEN, OPENCLAW_GATEWAY_TOKEN, and the token generated
+ * on first start and persisted in <stateDir>/gateway.token when none of
+ * the others is set.  Two sources that are both set and disagree are an
+ * error: clawgated refuses to guess (the reference silently prefers
+ * one).  That includes a gateway.token left from an earlier start: the
+ * README tells users to read that file, so it must never hold a token
+ * other than the one in use.  Passwords work the same way, without a
+ * generated fallback.
  */
 #include <sys/stat.h>
 
@@ -17,20 +22,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "master.h"
+#include "privdrop.h"
 #include "util.h"
 
 #define TOKEN_FILE	"gateway.token"
 #define TOKEN_BYTES	32
+#define NCAND		4	/* config, file, two environment variables */
 
 /* A candidate secret: trimmed copy, or NULL when absent/blank. */
 struct candidate {
 	const char	*name;		/* where it came from, for messages */
 	enum cg_secret_source src;
 	char		*val;
+	const char	*file;		/* SECRET_FILE: the path */
+	const char	*key;		/* SECRET_FILE: the config key */
 };
 
 static char *
@@ -64,6 +74,49 @@ cand_free(struct candidate *c)
 		free(c->val);
 		c->val = NULL;
 	}
+}
+
+/*
+ * gateway.auth.tokenFile / passwordFile: read now, through whatever
+ * links the mount uses; privdrop.c checks the file it leads to.
+ */
+static int
+file_candidate(struct candidate *c, const char *key, const char *path,
+    char *name, size_t namelen, struct cg_config_error *err)
+{
+	char	msg[sizeof(err->msg)];
+	int	loose;
+
+	if (path[0] == '\0')
+		return 0;
+	snprintf(name, namelen, "%s %s", key, path);
+	c->name = name;
+	c->file = path;
+	c->key = key;
+	if (secret_file_read(path, &c->val, &loose, msg, sizeof(msg)) == -1) {
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", key, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The state directory, never through a symlink (privdrop.c): created
+ * unless `create' is 0 (-n), when an absent one is fine.  An open
+ * descriptor, -2 (absent), or -1 with err.
+ */
+static int
+state_dir_open(struct master *m, int create, struct cg_config_error *err)
+{
+	int	fd;
+
+	fd = safe_dir_open(m->cfg.state_dir, 0700, create,
+	    "clawgate.stateDir", err->msg, sizeof(err->msg));
+	if (fd == -1 && !create && errno == ENOENT) {
+		err->msg[0] = '\0';
+		return -2;
+	}
+	return fd;
 }
 
 /* ---- the fingerprint key ----------------------------------------- */
@@ -184,7 +237,7 @@ secret_key_load(struct master *m, struct cg_config_error *err)
 	const char	*dir = m->cfg.state_dir;
 	uint8_t		*key;
 	char		 path[4200];
-	int		 rc, tries;
+	int		 rc = 0, tries, dfd;
 
 	err->file[0] = '\0';
 	err->line = err->col = 0;
@@ -193,6 +246,10 @@ secret_key_load(struct master *m, struct cg_config_error *err)
 	if ((key = sodium_malloc(FINGERPRINT_KEY_LEN)) == NULL)
 		fatal("sodium_malloc");
 	snprintf(path, sizeof(path), "%s/%s", dir, FINGERPRINT_KEY_FILE);
+	if ((dfd = state_dir_open(m, 0, err)) == -1)
+		goto fail;
+	if (dfd >= 0)
+		close(dfd);
 	for (tries = 0; tries < 2; tries++) {
 		if ((rc = read_key_file(path, key, m->check_only, err)) == 1) {
 			m->fp_key = key;
@@ -200,13 +257,11 @@ secret_key_load(struct master *m, struct cg_config_error *err)
 		}
 		if (rc == -1 || m->check_only)
 			break;		/* -n makes nothing on disk */
-		if (mkdir_p(dir, 0700) == -1) {
-			snprintf(err->msg, sizeof(err->msg), "cannot create "
-			    "state directory %s: %s (set clawgate.stateDir)",
-			    dir, strerror(errno));
+		if ((dfd = state_dir_open(m, 1, err)) == -1) {
 			rc = -1;
 			break;
 		}
+		close(dfd);
 		randombytes_buf(key, FINGERPRINT_KEY_LEN);
 		if ((rc = make_key_file(dir, path, key, err)) == 0) {
 			log_info("created %s: this install's key for secret "
@@ -223,6 +278,10 @@ secret_key_load(struct master *m, struct cg_config_error *err)
 		snprintf(err->msg, sizeof(err->msg), "cannot create %s: it "
 		    "appeared and vanished again; is another program removing "
 		    "files from %s?", path, dir);
+		rc = -1;
+	}
+	if (0) {
+fail:
 		rc = -1;
 	}
 	sodium_memzero(key, FINGERPRINT_KEY_LEN);
@@ -309,8 +368,10 @@ pick(const struct master *m, struct candidate *c, int n, const char *what,
 			    "gateway %ss are set: %s%s and %s%s. clawgated "
 			    "uses exactly one source: remove one of them "
 			    "(unset the variable, or delete the key from the "
-			    "config)", what,
-			    c[first].name, fa, c[i].name, fb);
+			    "config)%s", what,
+			    c[first].name, fa, c[i].name, fb,
+			    c[first].file != NULL ? ", or put the same secret "
+			    "in both" : "");
 			return -1;
 		}
 	}
@@ -367,30 +428,33 @@ static int
 write_token_file(const char *dir, const char *path, const char *tok,
     struct cg_config_error *err)
 {
-	char	tmp[4200];
-	int	fd, dfd;
+	char	tmp[64];
+	int	fd = -1, dfd;
 	size_t	len = strlen(tok);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
+	/* Through a descriptor of the real directory: no link is followed. */
+	if ((dfd = safe_dir_open(dir, 0700, 1, "clawgate.stateDir", err->msg,
+	    sizeof(err->msg))) == -1)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", TOKEN_FILE, (long)getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
 	if (fd == -1 || write(fd, tok, len) != (ssize_t)len ||
 	    write(fd, "\n", 1) != 1 || fsync(fd) == -1 || close(fd) == -1 ||
-	    rename(tmp, path) == -1) {
+	    (fd = -2, renameat(dfd, tmp, dfd, TOKEN_FILE)) == -1) {
 		snprintf(err->msg, sizeof(err->msg), "cannot persist the "
 		    "generated token in %s: %s (clawgated never runs with a "
 		    "secret nobody can read back; make the state directory "
 		    "writable or set gateway.auth.token)", path,
 		    strerror(errno));
-		if (fd != -1)
+		if (fd >= 0)
 			close(fd);
-		unlink(tmp);
+		(void)unlinkat(dfd, tmp, 0);
+		close(dfd);
 		return -1;
 	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	(void)fsync(dfd);
+	close(dfd);
 	return 0;
 }
 
@@ -402,12 +466,10 @@ generated_token(struct master *m, char **out, struct cg_config_error *err)
 	char		 path[4200], tok[64];
 	int		 rc;
 
-	if (!m->check_only && mkdir_p(dir, 0700) == -1) {
-		snprintf(err->msg, sizeof(err->msg), "cannot create state "
-		    "directory %s: %s (set clawgate.stateDir)", dir,
-		    strerror(errno));
+	if ((rc = state_dir_open(m, !m->check_only, err)) == -1)
 		return -1;
-	}
+	if (rc >= 0)
+		close(rc);
 	snprintf(path, sizeof(path), "%s/%s", dir, TOKEN_FILE);
 	if ((rc = read_token_file(path, out, err)) != 0)
 		return rc < 0 ? -1 : 0;
@@ -430,8 +492,67 @@ describe(struct master *m, struct candidate *c)
 {
 	struct resolved_secret *s = &m->secret;
 
-	if (c != NULL)
+	if (c != NULL && c->file != NULL)
+		snprintf(s->source_desc, sizeof(s->source_desc), "file %s (%s)",
+		    c->file, c->key);
+	else if (c != NULL)
 		snprintf(s->source_desc, sizeof(s->source_desc), "%s", c->name);
+}
+
+/*
+ * Issue 10 item 15: a <stateDir>/gateway.token generated by an earlier
+ * start, when another source is in use now, holds a token nobody
+ * accepts, and the README tells users to read that file.  It is renamed
+ * to gateway.token.stale-<UTC time>, with a log line, so that nobody
+ * reads the wrong token from it and nothing is lost.  (Refusing to start
+ * instead would break `clawgate config set gateway.auth.token
+ * --generate` + reload on every install that ran once on the generated
+ * token, and turn an upgrade into an outage for a file clawgated made
+ * itself.)  The same token in both is no conflict; -n only reports.
+ */
+static void
+stale_token_file(struct master *m, const struct candidate *t)
+{
+	struct cg_config_error	 e;
+	struct tm		 tm;
+	time_t			 now;
+	char			 path[4200], stale[80], fa[FINGERPRINT_LEN + 32];
+	char			 fb[FINGERPRINT_LEN + 32], *old = NULL;
+	int			 dfd;
+
+	snprintf(path, sizeof(path), "%s/%s", m->cfg.state_dir, TOKEN_FILE);
+	if (read_token_file(path, &old, &e) != 1)
+		return;		/* absent, or not ours: no token to hand out */
+	if (strcmp(old, t->val) == 0)
+		goto out;
+	fp_note(m, t->val, fa, sizeof(fa));
+	fp_note(m, old, fb, sizeof(fb));
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stale, sizeof(stale), TOKEN_FILE ".stale-%Y%m%dT%H%M%SZ", &tm);
+	if (m->check_only) {
+		log_warnx("%s%s is not the token in use (%s%s): the next start "
+		    "renames it to %s", path, fb, t->name, fa, stale);
+		goto out;
+	}
+	if ((dfd = safe_dir_open(m->cfg.state_dir, 0700, 0,
+	    "clawgate.stateDir", e.msg, sizeof(e.msg))) == -1 ||
+	    renameat(dfd, TOKEN_FILE, dfd, stale) == -1) {
+		log_warn("%s%s is not the token in use (%s%s) and cannot be "
+		    "renamed: delete it, clients that read it get the wrong "
+		    "token", path, fb, t->name, fa);
+		if (dfd != -1)
+			close(dfd);
+		goto out;
+	}
+	(void)fsync(dfd);
+	close(dfd);
+	log_warnx("%s%s held another token than the one in use (%s%s): "
+	    "renamed to %s/%s so that nobody hands it out; delete it when no "
+	    "client uses it", path, fb, t->name, fa, m->cfg.state_dir, stale);
+out:
+	sodium_memzero(old, strlen(old));
+	free(old);
 }
 
 int
@@ -439,30 +560,47 @@ secret_resolve(struct master *m, struct cg_config_error *err)
 {
 	struct cg_config	*cfg = &m->cfg;
 	struct resolved_secret	*s = &m->secret;
-	struct candidate	 tok[3], pw[3], *t = NULL, *p = NULL;
-	char			 tokfile[4200];
+	struct candidate	 tok[NCAND], pw[NCAND], *t = NULL, *p = NULL;
+	char			 tokfile[4200], tname[4200], pname[4200];
 	int			 i, rc = -1;
 
 	memset(s, 0, sizeof(*s));
+	memset(tok, 0, sizeof(tok));
+	memset(pw, 0, sizeof(pw));
 	if (m->fp_key == NULL && secret_key_load(m, err) == -1)
 		return -1;
 	err->line = err->col = 0;
 	cg_strlcpy(err->file, m->config_path, sizeof(err->file));
 	tok[0] = (struct candidate){ "gateway.auth.token in the config file",
-	    SECRET_CONFIG, trimmed_dup(cfg->auth_token) };
-	tok[1] = (struct candidate){ "$CLAWGATE_GATEWAY_TOKEN",
-	    SECRET_ENV_CLAWGATE, trimmed_dup(getenv("CLAWGATE_GATEWAY_TOKEN")) };
-	tok[2] = (struct candidate){ "$OPENCLAW_GATEWAY_TOKEN",
-	    SECRET_ENV_OPENCLAW, trimmed_dup(getenv("OPENCLAW_GATEWAY_TOKEN")) };
+	    SECRET_CONFIG, trimmed_dup(cfg->auth_token), NULL, NULL };
+	tok[1] = (struct candidate){ NULL, SECRET_FILE, NULL, NULL, NULL };
+	tok[2] = (struct candidate){ "$CLAWGATE_GATEWAY_TOKEN",
+	    SECRET_ENV_CLAWGATE, trimmed_dup(getenv("CLAWGATE_GATEWAY_TOKEN")),
+	    NULL, NULL };
+	tok[3] = (struct candidate){ "$OPENCLAW_GATEWAY_TOKEN",
+	    SECRET_ENV_OPENCLAW, trimmed_dup(getenv("OPENCLAW_GATEWAY_TOKEN")),
+	    NULL, NULL };
 	pw[0] = (struct candidate){ "gateway.auth.password in the config file",
-	    SECRET_CONFIG, trimmed_dup(cfg->auth_password) };
-	pw[1] = (struct candidate){ "$CLAWGATE_GATEWAY_PASSWORD",
-	    SECRET_ENV_CLAWGATE, trimmed_dup(getenv("CLAWGATE_GATEWAY_PASSWORD")) };
-	pw[2] = (struct candidate){ "$OPENCLAW_GATEWAY_PASSWORD",
-	    SECRET_ENV_OPENCLAW, trimmed_dup(getenv("OPENCLAW_GATEWAY_PASSWORD")) };
+	    SECRET_CONFIG, trimmed_dup(cfg->auth_password), NULL, NULL };
+	pw[1] = (struct candidate){ NULL, SECRET_FILE, NULL, NULL, NULL };
+	pw[2] = (struct candidate){ "$CLAWGATE_GATEWAY_PASSWORD",
+	    SECRET_ENV_CLAWGATE, trimmed_dup(getenv("CLAWGATE_GATEWAY_PASSWORD")),
+	    NULL, NULL };
+	pw[3] = (struct candidate){ "$OPENCLAW_GATEWAY_PASSWORD",
+	    SECRET_ENV_OPENCLAW, trimmed_dup(getenv("OPENCLAW_GATEWAY_PASSWORD")),
+	    NULL, NULL };
 
-	if (pick(m, tok, 3, "token", &t, err) == -1 ||
-	    pick(m, pw, 3, "password", &p, err) == -1)
+	/* A file only when its mode uses it: an unused one may be absent. */
+	if ((!cfg->auth_mode_set || cfg->auth_mode == AUTHMODE_TOKEN) &&
+	    file_candidate(&tok[1], "gateway.auth.tokenFile",
+	    cfg->auth_token_file, tname, sizeof(tname), err) == -1)
+		goto out;
+	if ((!cfg->auth_mode_set || cfg->auth_mode == AUTHMODE_PASSWORD) &&
+	    file_candidate(&pw[1], "gateway.auth.passwordFile",
+	    cfg->auth_password_file, pname, sizeof(pname), err) == -1)
+		goto out;
+	if (pick(m, tok, NCAND, "token", &t, err) == -1 ||
+	    pick(m, pw, NCAND, "password", &p, err) == -1)
 		goto out;
 	if (cfg->auth_mode_set)
 		s->mode = cfg->auth_mode;
@@ -496,6 +634,7 @@ secret_resolve(struct master *m, struct cg_config_error *err)
 		break;
 	case AUTHMODE_TOKEN:
 		if (t != NULL) {
+			stale_token_file(m, t);
 			s->token = t->val;
 			t->val = NULL;
 			s->source = t->src;
@@ -519,7 +658,7 @@ secret_resolve(struct master *m, struct cg_config_error *err)
 	}
 	rc = 0;
 out:
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NCAND; i++) {
 		cand_free(&tok[i]);
 		cand_free(&pw[i]);
 	}
