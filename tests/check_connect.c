@@ -29,6 +29,48 @@ frame_with(const char *params)
 	return f;
 }
 
+/*
+ * An error (or a res carrying one) must name its README anchor in
+ * details.docs: "README.md#" + details.code, else code, lowercased
+ * (errors.h).  Checked, then removed with a details it leaves empty, so
+ * that the rest compares with the reference's bytes.
+ */
+static void
+check_strip_docs(json_t *j)
+{
+	json_t		*e = json_object_get(j, "error"), *d;
+	const char	*code;
+	char		 want[128];
+	size_t		 i, n;
+
+	if (e == NULL && json_object_get(j, "code") != NULL &&
+	    json_object_get(j, "message") != NULL)
+		e = j;
+	if (!json_is_object(e))
+		return;
+	d = json_object_get(e, "details");
+	ck_assert_msg(json_is_object(d), "an error without details.docs");
+	code = json_string_value(json_object_get(d, "code"));
+	if (code == NULL)
+		code = json_string_value(json_object_get(e, "code"));
+	ck_assert_ptr_nonnull(code);
+	n = (size_t)snprintf(want, sizeof(want), "README.md#");
+	for (i = 0; code[i] != '\0' && n < sizeof(want) - 1; i++)
+		want[n++] = (char)(code[i] >= 'A' && code[i] <= 'Z' ?
+		    code[i] - 'A' + 'a' : code[i]);
+	want[n] = '\0';
+	ck_assert_ptr_nonnull(json_object_get(d, "docs"));
+	ck_assert_str_eq(json_string_value(json_object_get(d, "docs")), want);
+	/* The last key: after the reference's and clawgate's other ones. */
+	ck_assert_str_eq(json_object_iter_key(json_object_iter_at(d, "docs")),
+	    "docs");
+	ck_assert_ptr_null(json_object_iter_next(d,
+	    json_object_iter_at(d, "docs")));
+	json_object_del(d, "docs");
+	if (json_object_size(d) == 0)
+		json_object_del(e, "details");
+}
+
 /* Compare the compact dump of `j' (consumed) with `want'. */
 static void
 assert_json(json_t *j, const char *want)
@@ -36,6 +78,7 @@ assert_json(json_t *j, const char *want)
 	char	*got;
 
 	ck_assert_ptr_nonnull(j);
+	check_strip_docs(j);
 	got = json_dumps(j, JSON_COMPACT);
 	ck_assert_ptr_nonnull(got);
 	ck_assert_str_eq(got, want);

@@ -383,13 +383,29 @@ qs()
 	printf '%s\n' "$OUT" | jq -rcsS "$@" 2>/dev/null
 }
 
+# The details.docs clawgate adds to every error (src/worker/errors.h):
+# removed, with a details it leaves empty, when it is exactly "README.md#"
+# + details.code (else code) lowercased, so that comparisons are with the
+# reference's bytes; a wrong one stays in and fails them.
+# tests/t_error_docs.sh checks the README anchors themselves.
+_CG_NODOCS='def cg_nodocs: if (.error | type) == "object" and
+    (.error.details | type) == "object" and .error.details.docs ==
+    "README.md#" + ((.error.details.code // .error.code) | ascii_downcase)
+    then del(.error.details.docs) | if .error.details == {} then
+    del(.error.details) else . end else . end;'
+
 # resq ID FILTER [CONN]: FILTER applied to the res frame with that id
-# ("none" if there is none).
+# ("none" if there is none), without clawgate's details.docs (above);
+# CG_KEEP_DOCS=1 keeps it.
 resq()
 {
-	qs --arg id "$1" --argjson c "${3:-1}" '[.[] | select(.ev == "recv"
+	local strip='cg_nodocs'
+	[ "${CG_KEEP_DOCS:-0}" = 1 ] && strip='.'
+	qs --arg id "$1" --argjson c "${3:-1}" "$_CG_NODOCS"'
+	    [.[] | select(.ev == "recv"
 	    and .conn == $c and .json.type == "res" and .json.id == $id)]
-	    | if length == 0 then "none" else (.[0].json | '"$2"') end'
+	    | if length == 0 then "none" else (.[0].json | '"$strip"' |
+	    '"$2"') end'
 }
 
 # srv_close [CONN]: "CODE|REASON" of the close the server started, or

@@ -82,10 +82,51 @@ put(json_t *o, const char *k, json_t *v)
 	return json_object_set_new(o, k, v) == 0;
 }
 
+int
+err_add_docs(json_t *e)
+{
+	json_t		*d;
+	const char	*code;
+	char		 anchor[sizeof(ERR_DOCS_PREFIX) + 64];
+	size_t		 n, i;
+
+	if (!json_is_object(e))
+		return -1;
+	d = json_object_get(e, "details");
+	code = json_string_value(json_object_get(d, "code"));
+	if (code == NULL)
+		code = json_string_value(json_object_get(e, "code"));
+	if (code == NULL)
+		return 0;
+	n = strlen(ERR_DOCS_PREFIX);
+	memcpy(anchor, ERR_DOCS_PREFIX, n);
+	/* GitHub's heading ids: lowercased; letters, digits, - and _ kept. */
+	for (i = 0; code[i] != '\0' && n < sizeof(anchor) - 1; i++) {
+		unsigned char	c = (unsigned char)code[i];
+
+		if (c >= 'A' && c <= 'Z')
+			anchor[n++] = (char)(c - 'A' + 'a');
+		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-')
+			anchor[n++] = (char)c;
+	}
+	anchor[n] = '\0';
+	if (d == NULL) {
+		if ((d = json_object()) == NULL ||
+		    json_object_set_new(e, "details", d) != 0)
+			return -1;
+	} else if (!json_is_object(d))
+		return 0;
+	return json_object_set_new(d, "docs", json_string(anchor)) == 0 ?
+	    0 : -1;
+}
+
 /*
  * The ErrorShape, keys in the reference's order: code, message,
- * retryable, retryAfterMs, details.  retryable < 0: omitted;
- * retry_after < 0: omitted.  Steals `details' (may be NULL).
+ * retryable, retryAfterMs, details; then clawgate's details.docs
+ * (err_add_docs(), creating details if there were none).
+ * retryable < 0: omitted; retry_after < 0: omitted.  Steals `details'
+ * (may be NULL).
  */
 static json_t *
 shape(const char *code, const char *message, int retryable,
@@ -110,7 +151,7 @@ shape(const char *code, const char *message, int retryable,
 		else
 			json_decref(details);
 	}
-	if (!ok) {
+	if (!ok || err_add_docs(e) != 0) {
 		json_decref(e);
 		return NULL;
 	}

@@ -138,6 +138,20 @@ json_t	*err_invalid_frame(const char *text);
 json_t	*err_shape(const char *code, const char *message);
 
 /*
+ * clawgate's one addition to every error it sends (README "Compatible,
+ * and better"): details.docs, the README section about the error,
+ * ERR_DOCS_PREFIX + details.code (else error.code) lowercased, e.g.
+ * "README.md#auth_token_mismatch": the id GitHub gives the heading
+ * "#### AUTH_TOKEN_MISMATCH" under "Troubleshooting by error message".
+ * Every constructor here adds it (after the reference's keys, creating
+ * `details' when the reference sends none); err_add_docs() adds it to an
+ * error built elsewhere (authd's RPC errors).  Returns 0, or -1 when
+ * jansson cannot allocate (or `e' is no object).
+ */
+#define ERR_DOCS_PREFIX		"README.md#"
+int	err_add_docs(json_t *e);
+
+/*
  * {"type":"res","id":<id>,"ok":false,"error":<error>}; steals `error'.
  * id NULL: "invalid" (the reference's id for frames it cannot read).
  */

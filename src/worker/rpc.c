@@ -176,7 +176,8 @@ rpc_result(struct worker *w, uint64_t id, const char *text, size_t len)
 		    p->req_id, "ok", 1, "payload",
 		    json_object_get(res, "payload") ?
 		    json_object_get(res, "payload") : json_null());
-	else if (json_is_object(json_object_get(res, "error")))
+	else if (json_is_object(json_object_get(res, "error")) &&
+	    err_add_docs(json_object_get(res, "error")) == 0)
 		out = res_error(p->req_id, strlen(p->req_id),
 		    json_incref(json_object_get(res, "error")));
 	else
