@@ -20,7 +20,7 @@
 # clawgated -n and starts that fail at once).
 . "$top_srcdir/tests/lib.sh"
 
-plan 47
+plan 50
 
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 T1=k8s-token-one-0123456789abcdefghij
@@ -276,3 +276,19 @@ like "$OUT" "is not the token in use \(\\\$OPENCLAW_GATEWAY_TOKEN" \
 check "$CONF" OPENCLAW_GATEWAY_TOKEN="$T3"
 is "$RC $(grep -c 'not the token in use' <<<"$OUT")" "0 0" \
     "item 15: the same token in both: no conflict"
+
+# item 11: root does not write a config file through a symlink (the
+# link's owner would choose which file root replaces)
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$TESTDIR/cfglink"
+	printf '{}\n' >"$TESTDIR/cfglink/real.json5"
+	ln -s "$TESTDIR/cfglink/real.json5" "$TESTDIR/cfglink/link.json5"
+	OUT=$("$CLAWGATE" -f "$TESTDIR/cfglink/link.json5" config set \
+	    gateway.port 19999 2>&1)
+	is "$?" 1 "item 11: config set through a symlink as root: refused"
+	like "$OUT" "link.json5 is a symlink; clawgate does not write through symlinks as root: edit the real file with .clawgate -f $TESTDIR/cfglink/real.json5" \
+	    "item 11: … naming the real file"
+	is "$(cat "$TESTDIR/cfglink/real.json5")" "{}" "item 11: the target is untouched"
+else
+	skip 3 "not root: the symlink rule is root's"
+fi

@@ -124,6 +124,20 @@ cfg_write(const char *path, const char *text, size_t len, char *err,
 	mode_t		 mode = 0600;
 	int		 fd, dfd, have = 0, saved;
 
+	/*
+	 * Root does not write through a symlink (issue 10 item 11): whoever
+	 * controls the link would choose which file root replaces, and
+	 * whose ownership it gets.  The real file can still be named.
+	 */
+	if (geteuid() == 0 && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (realpath(path, real) == NULL)
+			cg_strlcpy(real, "its target", sizeof(real));
+		snprintf(err, errlen, "%s is a symlink; clawgate does not write "
+		    "through symlinks as root: edit the real file with "
+		    "`clawgate -f %s …`, or replace the link with the file",
+		    path, real);
+		return -1;
+	}
 	if (realpath(path, real) == NULL) {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
