@@ -23,7 +23,7 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 39
+plan 67
 
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
     OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR
@@ -239,3 +239,71 @@ else
 fi
 stop_daemon
 
+# ==================================================== item 17: verbs
+cg --help
+like "$OUT" "gateway status\\|start" "--help lists gateway start"
+like "$OUT" "token show \\[--show-token\\]" "--help lists token show"
+cg gateway --help
+like "$OUT" "clawgate gateway start" "gateway --help describes start"
+cg token --help
+like "$OUT" "token show \\[--show-token\\]" "token --help describes show"
+
+# config get of an unset key: the default, marked on stderr
+own_conf "$D/def.json5" "auth: { mode: 'token' }"
+OUT=$("$CLAWGATE" -f "$D/def.json5" config get gateway.bind 2>"$D/err")
+RC=$?
+is "$RC" 0 "config get of an unset key with a default: exit 0"
+is "$OUT" loopback "stdout is the bare default"
+like "$(cat "$D/err")" "\\(default\\)" "stderr says it is the default"
+OUT=$("$CLAWGATE" -f "$D/def.json5" config get gateway.localPeers 2>/dev/null)
+is "$(jq -c . <<<"$OUT")" '["127.0.0.0/8","::1"]' "the localPeers default is loopback"
+OUT=$("$CLAWGATE" -f "$D/def.json5" config get gateway.controlUi.enabled 2>/dev/null)
+is "$OUT" true "a nested default"
+
+# gateway start / status / token show / reload log
+start_daemon '{"gateway":{"auth":{"mode":"token"},"localPeers":["127.0.0.1/32","10.9.0.0/16"],"trustedProxies":["10.0.0.7"],"controlUi":{"allowedOrigins":["https://ui.example"]}},"clawgate":{"workers":1}}'
+stop_daemon
+# started as the test user, as start_daemon does (root would drop to a
+# system user this host may not have)
+OUT=$(HOME=$DAEMON_DIR "${_daemon_prefix[@]}" "$CLAWGATE" -f "$DAEMON_CONF" gateway start 2>&1 </dev/null)
+RC=$?
+is "$RC" 0 "gateway start: exit 0" || diag "$OUT"
+cgd gateway status --json
+SPID=$(jq -r '.pid' <<<"$OUT")
+[ "$SPID" -gt 0 ] 2>/dev/null && _bg_pids="$_bg_pids $SPID"
+like "$SPID" '^[0-9]+$' "a daemon runs after gateway start"
+ok 'tr "\0" " " <"/proc/$SPID/cmdline" | grep -q -- "-f $DAEMON_CONF"' \
+    "started with -f and the same config file"
+is "$(jq -c '.localPeers' <<<"$OUT")" '["127.0.0.1/32","10.9.0.0/16"]' "status --json: localPeers"
+is "$(jq -c '.allowedOrigins' <<<"$OUT")" '["https://ui.example"]' "status --json: allowedOrigins"
+is "$(jq -c '.trustedProxies' <<<"$OUT")" '["10.0.0.7/32"]' "status --json: trustedProxies"
+cgd gateway start
+is "$RC" 0 "gateway start of a running daemon: exit 0"
+like "$OUT" "already running.*pid $SPID" "it says so, with the pid"
+cgd gateway status
+like "$OUT" "Local peers: +127\\.0\\.0\\.1/32, 10\\.9\\.0\\.0/16" "status lists the local peers"
+like "$OUT" "Origins: +https://ui\\.example" "the allowed origins"
+like "$OUT" "Proxies: +10\\.0\\.0\\.7/32" "and the trusted proxies"
+TOKEN=$(head -n 1 "$DAEMON_DIR/state/gateway.token")
+cgd token show
+is "$RC" 1 "token show, piped: exit 1"
+ok '! grep -q "$TOKEN" <<<"$OUT"' "piped, the token is not printed"
+like "$OUT" "--show-token" "it explains --show-token"
+OUT=$("$CLAWGATE" -f "$DAEMON_CONF" token show --show-token 2>/dev/null)
+is "$OUT" "$TOKEN" "token show --show-token prints the bare token"
+cgd gateway reload
+wait_for 30 grep -q "reloaded (generation" "$DAEMON_DIR/state/clawgated.log"
+like "$(grep "local peers\\|localPeers" "$DAEMON_DIR/state/clawgated.log" | tail -n 1)" \
+    "127\\.0\\.0\\.1/32.*10\\.0\\.0\\.7/32.*https://ui\\.example|127\\.0\\.0\\.1/32.*https://ui\\.example.*10\\.0\\.0\\.7" \
+    "the reload log line names local peers, origins and proxies"
+cgd gateway stop
+is "$RC" 0 "stopped"
+
+# doctor: a client config with remote.url and no token
+own_conf "$D/srv.json5" "auth: { mode: 'token' }"
+printf '{ gateway: { mode: "remote", remote: { url: "ws://127.0.0.1:1" } } }\n' >"$D/client.json"
+cg -f "$D/srv.json5" doctor --json --client-config "$D/client.json"
+is "$(jq -r '.findings[] | select(.id == "client-no-token") | .severity' <<<"$OUT")" warning \
+    "a client config with remote.url and no token is found"
+like "$(jq -r '.findings[] | select(.id == "client-no-token") | .fix' <<<"$OUT")" \
+    "gateway\\.remote\\.token" "the fix names gateway.remote.token"

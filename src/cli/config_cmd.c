@@ -105,6 +105,42 @@ redact(json_t *root)
 }
 
 /*
+ * The built-in defaults as a tree of the file's keys, for `config get'
+ * of a key that is not set.  Secrets, gateway.customBindHost and
+ * clawgate.logFile/controlGroup have none.  localPeers is the loopback
+ * an empty list means.
+ */
+static json_t *
+defaults_tree(void)
+{
+	struct cg_config	 d;
+	json_t			*t;
+
+	config_defaults(&d);
+	t = json_pack("{s:{s:s, s:i, s:s, s:{s:s, s:b, s:{s:i, s:i, s:i, s:b, "
+	    "s:i, s:i}}, s:[s, s], s:[], s:{s:b, s:s, s:[], s:b}}, "
+	    "s:{s:i, s:s, s:s, s:s, s:s, s:s}}",
+	    "gateway",
+	    "mode", "local", "port", d.port, "bind", "loopback",
+	    "auth", "mode", "token", "dangerouslyAllowNoAuthOnNetwork", 0,
+	    "rateLimit", "maxAttempts", d.rate_limit.max_attempts,
+	    "windowMs", d.rate_limit.window_ms,
+	    "lockoutMs", d.rate_limit.lockout_ms,
+	    "exemptLoopback", d.rate_limit.exempt_loopback,
+	    "ipv4Prefix", d.rate_limit.ipv4_prefix,
+	    "ipv6Prefix", d.rate_limit.ipv6_prefix,
+	    "localPeers", "127.0.0.0/8", "::1",
+	    "trustedProxies",
+	    "controlUi", "enabled", d.control_ui_enabled, "basePath", "",
+	    "allowedOrigins", "dangerouslyAllowAnyOriginOnNetwork", 0,
+	    "clawgate", "workers", d.workers, "user", d.user,
+	    "authUser", d.auth_user, "stateDir", d.state_dir,
+	    "runDir", d.run_dir, "chrootDir", d.chroot_dir);
+	config_free(&d);
+	return t;
+}
+
+/*
  * Does the schema know `path'?  Probe the daemon's reader with the key
  * set to null: "unknown key" means no; a refusal is returned in `why'.
  * 1 known, 0 unknown, -1 refused (retired or unsupported).
@@ -251,7 +287,7 @@ config_get(struct cli *c, int argc, char *argv[])
 	const char		*path = "";
 	char			*text, err[512], why[512], *s;
 	size_t			 len;
-	json_t			*root, *v;
+	json_t			*root, *v, *dt = NULL;
 	int			 ch, r, rc = EXIT_OK;
 
 	while ((ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
@@ -293,13 +329,23 @@ config_get(struct cli *c, int argc, char *argv[])
 			cli_warnx("%s", why);
 		} else if (r == -1)
 			cli_warnx("%s", why);
-		else
+		else if ((dt = defaults_tree()) != NULL &&
+		    (v = tree_get(dt, path)) != NULL) {
+			/* The value on stdout, bare; the note on stderr. */
+			json_decref(root);
+			root = dt;
+			cli_warnx("%s is not set in %s; printing the built-in "
+			    "default (default)", path, c->config_path);
+			goto print;
+		} else
 			cli_warnx("Config path is valid but unset: %s. The "
 			    "built-in default applies until you set it with "
 			    "`clawgate config set %s <value>`.", path, path);
+		json_decref(dt);
 		json_decref(root);
 		return EXIT_FAIL;
 	}
+print:
 	if (c->json || json_is_object(v) || json_is_array(v))
 		out_json(v);
 	else if (json_is_string(v))

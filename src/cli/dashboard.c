@@ -25,6 +25,7 @@ static const char help_dashboard[] =
 static const char help_token[] =
 "usage: clawgate token rotate [--revoke-devices] [--show-token] [--json]\n"
 "       clawgate token fingerprint [--json] [--from-file FILE | -]\n"
+"       clawgate token show [--show-token]\n"
 "\n"
 "rotate: makes a new gateway token, persists it where the current one\n"
 "lives (<stateDir>/gateway.token, or gateway.auth.token in the config\n"
@@ -38,7 +39,11 @@ static const char help_token[] =
 "fingerprint: reads a secret from FILE or stdin (never from the command\n"
 "line) and asks the running daemon for its fingerprint (only the daemon\n"
 "holds the key that makes one), and whether it is the gateway's secret.\n"
-"Exit status: 0 it is, 1 it is not (or no daemon answered).\n";
+"Exit status: 0 it is, 1 it is not (or no daemon answered).\n"
+"\n"
+"show: prints the running gateway's token (as `openclaw gateway auth-token\n"
+"--show'), only to a terminal unless --show-token: piped or redirected\n"
+"it explains instead and exits 1.\n";
 
 /* token rotate --revoke-devices */
 static int	revoke_devices;
@@ -341,6 +346,69 @@ token_fingerprint(struct cli *c, int argc, char *argv[])
 	return match ? EXIT_OK : EXIT_FAIL;
 }
 
+/* `token show': the running gateway's token, under the terminal rule. */
+static int
+token_show(struct cli *c, int argc, char *argv[])
+{
+	struct ctl_error	 e;
+	json_t			*ans;
+	const char		*url, *p;
+	char			 tok[1100], msg[1024], hex[3] = "";
+	size_t			 n = 0;
+	int			 r;
+
+	optind = 0;
+	if ((r = parse(c, argc, argv, help_token)) != 0)
+		return r == -1 ? EXIT_OK : r;
+	if (!c->show_token && !isatty(STDOUT_FILENO)) {
+		cli_warnx("not printing the gateway token: stdout is not a "
+		    "terminal, so it would end up in a file, a pipe or a log. "
+		    "`clawgate token show --show-token` prints it anyway; "
+		    "`clawgate token fingerprint` tells whether a token you "
+		    "hold is the gateway's without showing it");
+		return EXIT_FAIL;
+	}
+	if ((ans = ctl_cmd(c, "dashboard", &e)) == NULL) {
+		cli_warnx("%s", e.msg);
+		return EXIT_FAIL;
+	}
+	if (!json_is_true(json_object_get(ans, "ok")) ||
+	    (url = json_string_value(json_object_get(ans, "url"))) == NULL) {
+		cli_warnx("%s", ctl_answer_error(ans, msg, sizeof(msg)));
+		json_decref(ans);
+		return EXIT_FAIL;
+	}
+	if ((p = strstr(url, "#token=")) == NULL) {
+		cli_warnx("the gateway does not use a token (auth mode password "
+		    "or none): nothing to show");
+		cg_wipe((char *)url, strlen(url));
+		json_decref(ans);
+		return EXIT_FAIL;
+	}
+	/* The fragment is percent-encoded. */
+	for (p += 7; *p != '\0' && *p != '&' && n + 1 < sizeof(tok); p++) {
+		if (*p == '%' && p[1] != '\0' && p[2] != '\0') {
+			hex[0] = p[1];
+			hex[1] = p[2];
+			tok[n++] = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else
+			tok[n++] = *p;
+	}
+	tok[n] = '\0';
+	cg_wipe((char *)url, strlen(url));
+	json_decref(ans);
+	if (c->json) {
+		ans = json_pack("{s:b, s:s}", "ok", 1, "token", tok);
+		out_json(ans);
+		json_object_clear(ans);
+		json_decref(ans);
+	} else
+		printf("%s\n", tok);
+	cg_wipe(tok, sizeof(tok));
+	return EXIT_OK;
+}
+
 int
 cmd_token(struct cli *c, int argc, char *argv[])
 {
@@ -352,6 +420,8 @@ cmd_token(struct cli *c, int argc, char *argv[])
 
 	if (argc >= 2 && strcmp(argv[1], "fingerprint") == 0)
 		return token_fingerprint(c, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return token_show(c, argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "rotate") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 		    strcmp(argv[1], "-h") == 0)) {
@@ -359,7 +429,7 @@ cmd_token(struct cli *c, int argc, char *argv[])
 			return EXIT_OK;
 		}
 		return cli_usage(help_token, "token needs the subcommand "
-		    "rotate or fingerprint");
+		    "rotate, fingerprint or show");
 	}
 	optind = 0;
 	if ((r = parse(c, argc - 1, argv + 1, help_token)) != 0)

@@ -431,8 +431,8 @@ check_client(struct doctor *d)
 	struct json5_error	 je;
 	struct json5_doc	*doc;
 	struct finding		*f;
-	json_t			*gw;
-	const char		*tok, *mode;
+	json_t			*gw, *rem;
+	const char		*tok, *mode, *url;
 	char			 path[PATH_MAX], err[256], cfp[17];
 	char			 why[1100], where[PATH_MAX + 64], *text;
 	size_t			 len;
@@ -482,6 +482,23 @@ check_client(struct doctor *d)
 		    "gateway.%s.token of %s (`clawgate dashboard --show-token` "
 		    "shows it; `openclaw config set gateway.%s.token ...`)",
 		    keys[i], path, keys[i]);
+	}
+	/* A client that names a gateway but sends no shared secret. */
+	rem = json_object_get(gw, "remote");
+	url = json_string_value(json_object_get(rem, "url"));
+	if (url != NULL && json_object_get(rem, "token") == NULL &&
+	    json_object_get(rem, "password") == NULL) {
+		f = doctor_add(d, SEV_WARN, "client-no-token");
+		snprintf(f->what, sizeof(f->what), "the openclaw client config "
+		    "%s has gateway.remote.url (%.200s) but no "
+		    "gateway.remote.token: that CLI connects without the "
+		    "gateway's token and gets \"gateway token missing\" (unless "
+		    "$OPENCLAW_GATEWAY_TOKEN is set where it runs, or its device "
+		    "is paired)", path, url);
+		snprintf(f->fix, sizeof(f->fix), "put the gateway's token in "
+		    "gateway.remote.token of %s (`clawgate token show` shows it "
+		    "on a terminal; `openclaw config set gateway.remote.token "
+		    "...`)", path);
 	}
 	json5_doc_free(doc);
 }

@@ -1,5 +1,5 @@
 /*
- * gateway.c: `clawgate gateway status|stop|restart|reload', all through
+ * gateway.c: `clawgate gateway status|start|stop|restart|reload', through
  * the control socket.  Status prints the configured and the actual
  * listeners side by side and fails when they differ: a daemon that
  * kept an old bind after a config change is caught here.  `status
@@ -28,13 +28,18 @@
 
 static const char help_gateway[] =
 "usage: clawgate gateway status [--json]\n"
+"       clawgate gateway start\n"
 "       clawgate gateway stop [--wait S]\n"
 "       clawgate gateway restart [--wait S]\n"
 "       clawgate gateway reload [--json]\n"
 "\n"
 "status   pid, uptime, configured and actual listeners (exit 1 when they\n"
 "         differ or the daemon is not running), workers, authd, secret\n"
-"         source and fingerprint\n"
+"         source and fingerprint, local peers, allowed origins and\n"
+"         trusted proxies in effect\n"
+"start    start clawgated with this config (`clawgate -f FILE gateway\n"
+"         start' runs `clawgated -f FILE'); when it already runs, says so\n"
+"         with its pid (exit 0); under systemd use `systemctl start'\n"
 "stop     stop the daemon and wait until it is gone (default 30 s)\n"
 "restart  stop, then start the same clawgated binary with the same\n"
 "         arguments, environment and user it ran with; under systemd\n"
@@ -130,6 +135,22 @@ print_listeners(const json_t *l)
 	}
 }
 
+/* "Label:      a, b" ("none" when empty; nothing from an old daemon). */
+static void
+print_list(const char *label, const json_t *a)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	if (!json_is_array(a))
+		return;
+	printf("%-11s ", label);
+	json_array_foreach(a, i, v)
+		printf("%s%s", i ? ", " : "", json_string_value(v) ?
+		    json_string_value(v) : "?");
+	printf("%s\n", json_array_size(a) ? "" : "none");
+}
+
 static int
 print_status(const json_t *s)
 {
@@ -174,6 +195,9 @@ print_status(const json_t *s)
 	if (jstr(au, "fingerprint")[0] != '\0')
 		printf("; fingerprint %s", jstr(au, "fingerprint"));
 	printf("\n");
+	print_list("Local peers:", json_object_get(s, "localPeers"));
+	print_list("Origins:", json_object_get(s, "allowedOrigins"));
+	print_list("Proxies:", json_object_get(s, "trustedProxies"));
 	printf("State dir:  %s\nRun dir:    %s\nLog:        %s\n"
 	    "Sandbox:    %s\n", jstr(s, "stateDir"), jstr(s, "runDir"),
 	    jstr(s, "logFile")[0] ? jstr(s, "logFile") :
@@ -708,6 +732,84 @@ out:
 	return rc;
 }
 
+/* clawgated next to this clawgate (a build tree), else the installed. */
+static void
+daemon_path(char *buf, size_t len)
+{
+	char	self[PATH_MAX], *slash;
+	ssize_t	n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(buf, len, "%s/clawgated", self);
+			if (access(buf, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(buf, len, "%s/clawgated", SBINDIR);
+}
+
+/*
+ * `gateway start': clawgated with the config this command was given
+ * (-f passed through), detached; it reports readiness before its parent
+ * exits.  A daemon that already runs this config is left alone.
+ */
+static int
+gw_start(struct cli *c)
+{
+	extern char		**environ;
+	struct ctl_error	 e;
+	struct relaunch		 r;
+	json_t			*s;
+	char			*argv[4], cfg[PATH_MAX];
+	int			 n = 0;
+
+	if ((s = gateway_status(c, &e)) != NULL) {
+		printf("clawgated is already running (pid %lld, config %s); "
+		    "nothing to start.\n", jint(s, "pid"),
+		    jstr(s, "configPath")[0] ? jstr(s, "configPath") :
+		    "(built-in defaults)");
+		json_decref(s);
+		return EXIT_OK;
+	}
+	if (e.status != CTL_NOT_RUNNING) {
+		cli_warnx("%s", e.msg);
+		return EXIT_FAIL;
+	}
+	memset(&r, 0, sizeof(r));
+	daemon_path(r.exe, sizeof(r.exe));
+	argv[n++] = r.exe;
+	if (c->config_explicit) {
+		/* absolute: the daemon changes directory when it detaches */
+		if (realpath(c->config_path, cfg) == NULL)
+			cg_strlcpy(cfg, c->config_path, sizeof(cfg));
+		argv[n++] = "-f";
+		argv[n++] = cfg;
+	}
+	argv[n] = NULL;
+	r.argv = argv;
+	r.envp = environ;
+	r.uid = geteuid();
+	r.gid = getegid();
+	printf("Starting %s%s%s.\n", r.exe, c->config_explicit ? " -f " : "",
+	    c->config_explicit ? cfg : "");
+	fflush(stdout);
+	if (launch(&r) == -1) {
+		cli_warnx("clawgated did not start; its error is above, and "
+		    "`clawgate logs` shows the log");
+		return EXIT_FAIL;
+	}
+	if ((s = gateway_status(c, &e)) == NULL) {
+		cli_warnx("clawgated started but does not answer: %s", e.msg);
+		return EXIT_FAIL;
+	}
+	printf("Started clawgated (pid %lld).\n", jint(s, "pid"));
+	json_decref(s);
+	return EXIT_OK;
+}
+
 static int
 gw_reload(struct cli *c)
 {
@@ -774,6 +876,8 @@ cmd_gateway(struct cli *c, int argc, char *argv[])
 	}
 	if (strcmp(sub, "status") == 0)
 		return gw_status(c);
+	if (strcmp(sub, "start") == 0)
+		return gw_start(c);
 	if (strcmp(sub, "stop") == 0)
 		return gw_stop(c, wait_ms);
 	if (strcmp(sub, "restart") == 0)

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <grp.h>
 #include <jansson.h>
@@ -175,6 +177,25 @@ actual_listeners(struct master *m)
 	return a;
 }
 
+/* A CIDR list as ["10.0.0.0/8", ...]; the default when empty, if any. */
+static json_t *
+cidrs_json(const struct cg_cidr *c, int n, const char *const *dflt)
+{
+	json_t	*a = json_array();
+	char	 h[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		inet_ntop(c[i].family == 4 ? AF_INET : AF_INET6, c[i].addr, h,
+		    sizeof(h));
+		snprintf(buf, sizeof(buf), "%s/%d", h, c[i].prefix);
+		json_array_append_new(a, json_string(buf));
+	}
+	for (i = 0; n == 0 && dflt != NULL && dflt[i] != NULL; i++)
+		json_array_append_new(a, json_string(dflt[i]));
+	return a;
+}
+
 /*
  * What the configuration on disk asks for now, next to what is bound:
  * a changed file that was not reloaded (or cannot be) shows up here.
@@ -182,9 +203,10 @@ actual_listeners(struct master *m)
 static json_t *
 cmd_status(struct master *m)
 {
+	static const char *const loopback[] = { "127.0.0.0/8", "::1", NULL };
 	struct cg_config	 disk;
 	struct cg_config_error	 e;
-	json_t			*configured, *actual, *workers, *ans;
+	json_t			*configured, *actual, *workers, *ans, *origins;
 	int			 i, port;
 
 	config_defaults(&disk);
@@ -229,6 +251,16 @@ cmd_status(struct master *m)
 	    "sandbox", sandbox_kind());
 	json_decref(configured);
 	json_decref(actual);
+	/* The running lists (the loopback default when localPeers is []). */
+	json_object_set_new(ans, "localPeers", cidrs_json(m->cfg.local_peers,
+	    m->cfg.nlocal_peers, loopback));
+	json_object_set_new(ans, "trustedProxies",
+	    cidrs_json(m->cfg.trusted_proxies, m->cfg.ntrusted_proxies, NULL));
+	origins = json_array();
+	for (i = 0; i < m->cfg.nallowed_origins; i++)
+		json_array_append_new(origins,
+		    json_string(m->cfg.allowed_origins[i]));
+	json_object_set_new(ans, "allowedOrigins", origins);
 	return ans;
 }
 

@@ -262,6 +262,26 @@ prepare_run_dir(struct master *m, char *err, size_t len)
 	return 0;
 }
 
+/* "10.0.0.0/8, ::1" (or `none') for the log. */
+static void
+cidrs_describe(const struct cg_cidr *c, int n, const char *none, char *buf,
+    size_t len)
+{
+	char	a[INET6_ADDRSTRLEN];
+	size_t	o = 0;
+	int	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && o < len; i++) {
+		inet_ntop(c[i].family == 4 ? AF_INET : AF_INET6, c[i].addr, a,
+		    sizeof(a));
+		o += (size_t)snprintf(buf + o, len - o, "%s%s/%d", i ? ", " :
+		    "", a, c[i].prefix);
+	}
+	if (n == 0)
+		snprintf(buf, len, "%s", none);
+}
+
 /* Things the file allows but an operator should hear about. */
 static void
 log_config_warnings(struct master *m)
@@ -459,6 +479,22 @@ master_reload(struct master *m, char *errbuf, size_t errlen)
 	log_info("reloaded (generation %llu): secret source %s, fingerprint %s",
 	    (unsigned long long)m->generation, m->secret.source_desc,
 	    m->secret.mode == AUTHMODE_NONE ? "-" : m->secret.fingerprint);
+	{
+		char	lp[1024], tp[1024], ao[CFG_MAX_ORIGINS * 130];
+		size_t	o = 0;
+		int	i;
+
+		cidrs_describe(m->cfg.local_peers, m->cfg.nlocal_peers,
+		    "loopback only", lp, sizeof(lp));
+		cidrs_describe(m->cfg.trusted_proxies, m->cfg.ntrusted_proxies,
+		    "none", tp, sizeof(tp));
+		ao[0] = '\0';
+		for (i = 0; i < m->cfg.nallowed_origins && o < sizeof(ao); i++)
+			o += (size_t)snprintf(ao + o, sizeof(ao) - o, "%s%s",
+			    i ? ", " : "", m->cfg.allowed_origins[i]);
+		log_info("reload: local peers %s; allowed origins %s; trusted "
+		    "proxies %s", lp, o ? ao : "none", tp);
+	}
 	/* authd swaps its table atomically; workers keep their channels. */
 	children_refeed(m);
 	return 0;
