@@ -85,8 +85,7 @@ struct conn {
 	uint8_t		*rbuf;		/* unparsed bytes, only while partial */
 	uint32_t	 rlen, rcap;
 	uint8_t		*msg;		/* fragmented message being assembled */
-	uint32_t	 msglen;
-	uint8_t		 msgop;
+	struct ws_msg	 m;		/* its opcode and length */
 	struct conn	*prev, *next;	/* in-flight list, oldest first */
 };
 
@@ -237,24 +236,20 @@ static int
 send_frame(struct conn *c, int op, const void *payload, size_t len)
 {
 	uint8_t		 buf[8192], mask[4];
-	size_t		 hl;
 	uint32_t	 r = randombytes_random();
 
 	if (len + WS_MAX_HEADER > sizeof(buf))
 		return -1;
 	memcpy(mask, &r, 4);
-	hl = ws_header(buf, op, len, mask);
-	memcpy(buf + hl, payload, len);
-	ws_mask(buf + hl, len, mask);
-	return send_all(c, buf, hl + len);
+	return send_all(c, buf, ws_encode(buf, op, payload, len, mask));
 }
 
 static int
 send_close(struct conn *c, int code)
 {
-	uint8_t	p[2] = { (uint8_t)(code >> 8), (uint8_t)code };
+	uint8_t	p[WS_MAX_CONTROL];
 
-	return send_frame(c, WS_OP_CLOSE, p, sizeof(p));
+	return send_frame(c, WS_OP_CLOSE, p, ws_close_body(p, code, NULL));
 }
 
 static int
@@ -321,7 +316,7 @@ conn_done(struct conn *c, int ok)
 		held++;
 		free(c->msg);
 		c->msg = NULL;
-		c->msglen = 0;
+		memset(&c->m, 0, sizeof(c->m));
 		return 0;
 	}
 	if (ok)
@@ -621,56 +616,71 @@ on_close(struct conn *c, const uint8_t *p, size_t len)
 	return conn_fail(c, code);
 }
 
+/*
+ * A data frame at pl: a message whole in one frame goes straight to
+ * on_message, fragments are gathered in c->msg.  -1 when `c' is gone.
+ */
+static int
+on_data(struct conn *c, const struct ws_frame *f, const uint8_t *pl)
+{
+	enum ws_err	 e;
+	uint8_t		*nm;
+	size_t		 at = c->m.len;
+	int		 r;
+
+	if ((r = ws_msg_add(&c->m, f, MAX_MSG, &e)) == -1)
+		return conn_fail(c, e == WS_E_TOO_BIG ? "WS_TOO_BIG" :
+		    "WS_BAD_FRAME");
+	if (r == 1 && f->op != WS_OP_CONT) {
+		memset(&c->m, 0, sizeof(c->m));
+		return on_message(c, pl, f->len);
+	}
+	if ((nm = realloc(c->msg, c->m.len + 1)) == NULL)
+		return conn_fail(c, "WS_TOO_BIG");
+	c->msg = nm;
+	memcpy(c->msg + at, pl, f->len);
+	if (r == 0)
+		return 0;
+	c->msg = NULL;
+	at = c->m.len;
+	memset(&c->m, 0, sizeof(c->m));
+	r = on_message(c, nm, at);
+	free(nm);
+	return r;
+}
+
 /* Frames in p[0..len).  Returns bytes used, or -1 when `c' is gone. */
 static ssize_t
 on_frames(struct conn *c, uint8_t *p, size_t len)
 {
 	struct ws_frame	 f;
+	enum ws_err	 e;
+	const uint8_t	*pl;
 	size_t		 off = 0;
-	uint8_t		*nm;
 	int		 r;
 
 	while (off < len) {
-		if ((r = ws_parse(p + off, len - off, MAX_MSG, &f)) == 0)
+		r = ws_decode(p + off, len - off, MAX_MSG, WS_UNMASKED, &f, &e);
+		if (r == 0)
 			break;
-		if (r == -1 || f.masked)
+		if (r == -1)
 			return conn_fail(c, "WS_BAD_FRAME");
+		pl = p + off + f.hlen;
 		off += f.total;
 		switch (f.op) {
 		case WS_OP_PING:
-			if (send_frame(c, WS_OP_PONG, f.payload, f.len) == -1)
+			if (send_frame(c, WS_OP_PONG, pl, f.len) == -1)
 				return conn_fail(c, "SEND");
 			continue;
 		case WS_OP_PONG:
 			continue;
 		case WS_OP_CLOSE:
-			return on_close(c, f.payload, f.len);
+			return on_close(c, pl, f.len);
 		case WS_OP_TEXT:
 		case WS_OP_BINARY:
-			if (f.fin) {
-				if (on_message(c, f.payload, f.len) == -1)
-					return -1;
-				continue;
-			}
-			c->msgop = (uint8_t)f.op;
-			c->msglen = 0;
-			/* FALLTHROUGH */
 		case WS_OP_CONT:
-			if (c->msglen + f.len > MAX_MSG || (nm = realloc(c->msg,
-			    c->msglen + f.len + 1)) == NULL)
-				return conn_fail(c, "WS_TOO_BIG");
-			c->msg = nm;
-			memcpy(c->msg + c->msglen, f.payload, f.len);
-			c->msglen += (uint32_t)f.len;
-			if (f.fin) {
-				nm = c->msg;
-				c->msg = NULL;
-				r = on_message(c, nm, c->msglen);
-				free(nm);
-				if (r == -1)
-					return -1;
-				c->msglen = 0;
-			}
+			if (on_data(c, &f, pl) == -1)
+				return -1;
 			continue;
 		default:
 			return conn_fail(c, "WS_BAD_OPCODE");

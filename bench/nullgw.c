@@ -166,15 +166,20 @@ static int
 on_ws(struct conn *c)
 {
 	struct ws_frame	f;
-	uint8_t		hdr[WS_MAX_HEADER];
+	enum ws_err	e;
+	uint8_t		hdr[WS_MAX_HEADER], *pl;
 	size_t		off = 0, hl;
 	int		r;
 
-	while ((r = ws_parse(c->buf + off, c->len - off, MAX_IN, &f)) == 1) {
+	while ((r = ws_decode(c->buf + off, c->len - off, MAX_IN, 0, &f,
+	    &e)) == 1) {
+		pl = c->buf + off + f.hlen;
+		if (f.masked)
+			ws_mask(pl, f.len, f.mask);
 		off += f.total;
 		if (f.op == WS_OP_CLOSE)
 			return -1;
-		if (f.op == WS_OP_TEXT && send_hello(c->fd, f.payload,
+		if (f.op == WS_OP_TEXT && send_hello(c->fd, pl,
 		    f.len) == -1)
 			return -1;
 		if (f.op == WS_OP_PING) {

@@ -18,8 +18,13 @@ PCFLAGS	:= $(shell pkg-config --cflags $(PKGS))
 PCLIBS	:= $(shell pkg-config --libs $(PKGS))
 
 SRC	 = $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-CGB_OBJ	 = cgbench.o wsframe.o ident.o latency.o procstat.o
-NGW_OBJ	 = nullgw.o wsframe.o
+# libcommon's pure modules the tools share with the CLI and the tests:
+# the RFC 6455 codec and SHA-1.  Compiled from their sources here, so no
+# configured tree is needed.
+COMMON	 = $(TOP)/src/common
+CMN_OBJ	 = wsframe.o sha1.o
+CGB_OBJ	 = cgbench.o ident.o latency.o procstat.o $(CMN_OBJ)
+NGW_OBJ	 = nullgw.o $(CMN_OBJ)
 
 all: $(OUT)/cgbench $(OUT)/nullgw
 
@@ -29,8 +34,11 @@ $(OUT)/cgbench: $(addprefix $(OUT)/,$(CGB_OBJ))
 $(OUT)/nullgw: $(addprefix $(OUT)/,$(NGW_OBJ))
 	$(CC) $(CFLAGS) -o $@ $^ $(PCLIBS)
 
-$(OUT)/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h) | $(OUT)
-	$(CC) $(WARN) $(CFLAGS) $(PCFLAGS) -c -o $@ $<
+$(OUT)/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h $(COMMON)/*.h) | $(OUT)
+	$(CC) $(WARN) $(CFLAGS) -I$(COMMON) $(PCFLAGS) -c -o $@ $<
+
+$(OUT)/%.o: $(COMMON)/%.c $(COMMON)/%.h | $(OUT)
+	$(CC) $(WARN) $(CFLAGS) -I$(COMMON) $(PCFLAGS) -c -o $@ $<
 
 $(OUT):
 	mkdir -p $@

@@ -38,6 +38,7 @@ for bin in "$@"; do
 	ipc)		set -- "$@" -max_len=20000 ;;
 	connect)	set -- "$@" -max_len=16384 -dict="$here/json.dict" ;;
 	authreq)	set -- "$@" -max_len=8192 ;;
+	wsframe)	set -- "$@" -max_len=8192 ;;
 	*)		set -- "$@" -max_len=8192 -dict="$here/json.dict" ;;
 	esac
 	[ "$jobs" -gt 1 ] && set -- "$@" -fork="$jobs" -ignore_crashes=0

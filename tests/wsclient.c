@@ -9,8 +9,8 @@
  * object per line, so that tests can pick lines apart with jq.
  *
  * Dependencies are deliberately few: libc sockets and poll(2), libsodium
- * (Ed25519, SHA-256, base64, randomness) and jansson.  SHA-1, needed only
- * to check Sec-WebSocket-Accept, is implemented here.
+ * (Ed25519, SHA-256, base64, randomness) and jansson; from libcommon, the
+ * RFC 6455 codec (wsframe.c), the same code the CLI uses.
  *
  * Exit status: 0 the script ran (whatever the server answered), 1 the
  * server broke RFC 6455, 2 usage error, 3 overall timeout, 4 connect
@@ -45,6 +45,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "wsframe.h"
+
 #define EXIT_PROTO	1
 #define EXIT_USAGE	2
 #define EXIT_TIMEOUT	3
@@ -61,11 +63,6 @@
 #define DEFAULT_TIMEOUT	20000
 #define DEFAULT_HOLD_OPEN_MS 10000
 #define CONNECT_ID	"c1"
-
-#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9,
-    OP_PONG = 10 };
 
 /* One frame to send before the connect, or one step after hello-ok. */
 enum step_kind {
@@ -122,9 +119,8 @@ struct conn {
 	unsigned char	*rbuf;		/* bytes read, not yet parsed */
 	size_t		 rlen;
 	size_t		 rcap;
-	int		 frag_op;	/* opcode of the message being assembled */
+	struct ws_msg	 m;		/* the message being assembled */
 	unsigned char	*msg;
-	size_t		 msglen;
 	size_t		 msgcap;
 	int		 sent_close;
 	int		 done;		/* close seen or EOF: no more I/O */
@@ -363,75 +359,6 @@ static int64_t
 min64(int64_t a, int64_t b)
 {
 	return a < b ? a : b;
-}
-
-/* ---------------------------------------------------------------- sha1 */
-
-/*
- * SHA-1, only for Sec-WebSocket-Accept (RFC 6455 §4.2.2).  libsodium
- * rightly does not ship it.
- */
-static uint32_t
-rol32(uint32_t x, int n)
-{
-	return (x << n) | (x >> (32 - n));
-}
-
-static void
-sha1_block(uint32_t h[5], const unsigned char *p)
-{
-	uint32_t w[80], a, b, c, d, e, f, k, t;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		    (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (i = 16; i < 80; i++)
-		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-	for (i = 0; i < 80; i++) {
-		if (i < 20)
-			f = (b & c) | (~b & d), k = 0x5a827999;
-		else if (i < 40)
-			f = b ^ c ^ d, k = 0x6ed9eba1;
-		else if (i < 60)
-			f = (b & c) | (b & d) | (c & d), k = 0x8f1bbcdc;
-		else
-			f = b ^ c ^ d, k = 0xca62c1d6;
-		t = rol32(a, 5) + f + e + k + w[i];
-		e = d, d = c, c = rol32(b, 30), b = a, a = t;
-	}
-	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
-}
-
-static void
-sha1(const unsigned char *data, size_t len, unsigned char out[20])
-{
-	uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
-	    0xc3d2e1f0 };
-	unsigned char tail[128];
-	uint64_t bits = (uint64_t)len * 8;
-	size_t off, rest, tl;
-	int i;
-
-	for (off = 0; len - off >= 64; off += 64)
-		sha1_block(h, data + off);
-	rest = len - off;
-	memset(tail, 0, sizeof(tail));
-	memcpy(tail, data + off, rest);
-	tail[rest] = 0x80;
-	tl = rest + 1 + 8 <= 64 ? 64 : 128;
-	for (i = 0; i < 8; i++)
-		tail[tl - 1 - i] = (unsigned char)(bits >> (8 * i));
-	sha1_block(h, tail);
-	if (tl == 128)
-		sha1_block(h, tail + 64);
-	for (i = 0; i < 5; i++) {
-		out[4 * i] = (unsigned char)(h[i] >> 24);
-		out[4 * i + 1] = (unsigned char)(h[i] >> 16);
-		out[4 * i + 2] = (unsigned char)(h[i] >> 8);
-		out[4 * i + 3] = (unsigned char)h[i];
-	}
 }
 
 /* ---------------------------------------------------------- device sign */
@@ -835,7 +762,8 @@ conn_free(struct conn *c)
 	free(c->rbuf);
 	free(c->msg);
 	c->rbuf = c->msg = NULL;
-	c->rlen = c->rcap = c->msglen = c->msgcap = 0;
+	c->rlen = c->rcap = c->msgcap = 0;
+	memset(&c->m, 0, sizeof(c->m));
 }
 
 /* ------------------------------------------------------------ frames */
@@ -844,28 +772,13 @@ static int
 send_frame(struct conn *c, int op, const unsigned char *p, size_t n)
 {
 	unsigned char *f, mask[4];
-	size_t h = 0, i;
+	size_t len;
 	int rc;
 
-	f = xmalloc(n + 14);
-	f[h++] = (unsigned char)(0x80 | op);
-	if (n < 126)
-		f[h++] = (unsigned char)(0x80 | n);
-	else if (n <= 0xffff) {
-		f[h++] = 0x80 | 126;
-		f[h++] = (unsigned char)(n >> 8);
-		f[h++] = (unsigned char)n;
-	} else {
-		f[h++] = 0x80 | 127;
-		for (i = 0; i < 8; i++)
-			f[h++] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-	}
+	f = xmalloc(n + WS_MAX_HEADER);
 	randombytes_buf(mask, sizeof(mask));
-	memcpy(f + h, mask, 4);
-	h += 4;
-	for (i = 0; i < n; i++)
-		f[h + i] = p[i] ^ mask[i & 3];
-	rc = write_all(c, f, h + n);
+	len = ws_encode(f, op, p, n, mask);
+	rc = write_all(c, f, len);
 	free(f);
 	return rc;
 }
@@ -876,14 +789,14 @@ emit_sent(int op, const unsigned char *p, size_t n)
 {
 	json_t *o = event("sent"), *j;
 
-	if (op == OP_BINARY)
+	if (op == WS_OP_BINARY)
 		json_object_set_new(o, "binary", json_true());
 	if (n > PRINT_SENT_MAX)
 		json_object_set_new(o, "clipped", json_true());
-	else if (op == OP_TEXT &&
+	else if (op == WS_OP_TEXT &&
 	    (j = json_loadb((const char *)p, n, JSON_DECODE_ANY, NULL)) != NULL)
 		json_object_set_new(o, "json", j);
-	else if (op == OP_TEXT)
+	else if (op == WS_OP_TEXT)
 		set_bytes(o, "text", p, n);
 	else
 		json_object_set_new(o, "hex", hexstr(p, n));
@@ -904,7 +817,7 @@ send_json(struct conn *c, json_t *frame)
 	char *s = json_dumps(frame, JSON_COMPACT);
 	int rc;
 
-	rc = send_logged(c, OP_TEXT, (unsigned char *)s, strlen(s));
+	rc = send_logged(c, WS_OP_TEXT, (unsigned char *)s, strlen(s));
 	free(s);
 	return rc;
 }
@@ -913,21 +826,19 @@ send_json(struct conn *c, json_t *frame)
 static void
 send_close(struct conn *c, int code, int log)
 {
-	unsigned char b[2];
+	unsigned char b[WS_MAX_CONTROL];
 	json_t *o;
 
 	if (c->sent_close)
 		return;
 	c->sent_close = 1;
-	b[0] = (unsigned char)(code >> 8);
-	b[1] = (unsigned char)code;
 	if (log) {
 		o = event("sent-close");
 		json_object_set_new(o, "code", code ? json_integer(code) :
 		    json_null());
 		emit(o);
 	}
-	(void)send_frame(c, OP_CLOSE, b, code ? 2 : 0);
+	(void)send_frame(c, WS_OP_CLOSE, b, ws_close_body(b, code, NULL));
 }
 
 /* After a close: half-close and wait (bounded) for the peer's FIN. */
@@ -961,15 +872,18 @@ static void
 handle_close(struct conn *c, const unsigned char *p, size_t n, int reply)
 {
 	json_t *o = event("close");
-	int code = 0;
+	const unsigned char *reason;
+	enum ws_err e;
+	size_t rl;
+	int code;
 
-	if (n == 1)
-		proto_error("frame", "close frame with a 1-byte body");
+	if (ws_close_parse(p, n, &code, &reason, &rl, &e) == -1)
+		proto_error("frame", ws_strerror(e));
 	if (n >= 2) {
-		code = p[0] << 8 | p[1];
 		json_object_set_new(o, "code", json_integer(code));
-		set_bytes(o, "reason", p + 2, n - 2);
+		set_bytes(o, "reason", reason, rl);
 	} else {
+		code = 0;	/* and none in our reply */
 		json_object_set_new(o, "code", json_null());
 		json_object_set_new(o, "reason", json_string(""));
 	}
@@ -987,7 +901,7 @@ handle_message(int op, const unsigned char *p, size_t n)
 {
 	json_t *o = event("recv"), *j = NULL;
 
-	if (op == OP_BINARY) {
+	if (op == WS_OP_BINARY) {
 		json_object_set_new(o, "binary", json_true());
 		json_object_set_new(o, "hex", hexstr(p, n < 4096 ? n : 4096));
 	} else if ((j = json_loadb((const char *)p, n, JSON_DECODE_ANY,
@@ -1001,121 +915,79 @@ handle_message(int op, const unsigned char *p, size_t n)
 }
 
 /*
- * Parse one frame from c->rbuf.  Returns 1 and fills the out-params, 0
- * when more bytes are needed.  Protocol violations end the program.
+ * A data frame: a message when it completes one (EV_MSG, *mp filled),
+ * else EV_DEADLINE.  Fragments are kept in c->msg; a message in one
+ * frame is handed over from the read buffer.
  */
 static int
-parse_frame(struct conn *c, int *fin, int *op, size_t *hlen, uint64_t *plen)
+on_data(struct conn *c, const struct ws_frame *f, const unsigned char *p,
+    struct wsmsg *mp)
 {
-	const unsigned char *b = c->rbuf;
-	uint64_t len;
-	size_t h = 2;
-	int i;
+	size_t at = c->m.len;
+	enum ws_err e;
+	int r;
 
-	if (c->rlen < 2)
-		return 0;
-	if (b[0] & 0x70)
-		proto_error("frame", "RSV bits set without an extension");
-	if (b[1] & 0x80)
-		proto_error("frame", "server frame is masked");
-	*fin = b[0] >> 7;
-	*op = b[0] & 0x0f;
-	len = b[1] & 0x7f;
-	if (len == 126) {
-		if (c->rlen < 4)
-			return 0;
-		len = (uint64_t)b[2] << 8 | b[3];
-		h = 4;
-		if (len < 126)
-			proto_error("frame", "non-minimal 16-bit length");
-	} else if (len == 127) {
-		if (c->rlen < 10)
-			return 0;
-		for (len = 0, i = 0; i < 8; i++)
-			len = len << 8 | b[2 + i];
-		h = 10;
-		if (len >> 63)
-			proto_error("frame", "64-bit length with the top bit set");
-		if (len <= 0xffff)
-			proto_error("frame", "non-minimal 64-bit length");
+	if ((r = ws_msg_add(&c->m, f, MAX_MESSAGE, &e)) == -1)
+		proto_error("frame", ws_strerror(e));
+	if (r == 1 && f->op != WS_OP_CONT) {
+		mp->op = f->op;
+		mp->json = handle_message(f->op, p, f->len);
+		memset(&c->m, 0, sizeof(c->m));
+		return EV_MSG;
 	}
-	if (*op >= OP_CLOSE && (len > 125 || !*fin))
-		proto_error("frame", "bad control frame");
-	if (*op != OP_CONT && *op != OP_TEXT && *op != OP_BINARY &&
-	    *op != OP_CLOSE && *op != OP_PING && *op != OP_PONG)
-		proto_error("frame", "reserved opcode");
-	if (len > MAX_MESSAGE)
-		proto_error("frame", "frame larger than the client accepts");
-	if (c->rlen - h < len)
-		return 0;
-	*hlen = h;
-	*plen = len;
-	return 1;
+	reserve(&c->msg, &c->msgcap, c->m.len);
+	memcpy(c->msg + at, p, f->len);
+	if (r == 0)
+		return EV_DEADLINE;
+	mp->op = c->m.op;
+	mp->json = handle_message(c->m.op, c->msg, c->m.len);
+	memset(&c->m, 0, sizeof(c->m));
+	return EV_MSG;
 }
 
 /*
  * Process one frame if buffered.  Returns -1 if more bytes are needed,
  * else an event (EV_MSG with *mp filled, EV_PONG, EV_CLOSE), or EV_DEADLINE
- * as "frame handled, nothing to report" (pings, fragments).
+ * as "frame handled, nothing to report" (pings, fragments).  Protocol
+ * violations (strict RFC 6455, wsframe.c) end the program.
  */
 static int
 step_frame(struct conn *c, struct wsmsg *mp)
 {
-	int fin, op, rc = EV_DEADLINE;
-	size_t h;
-	uint64_t n;
+	struct ws_frame f;
+	enum ws_err e;
 	unsigned char *p;
+	int rc = EV_DEADLINE, r;
 
-	if (!parse_frame(c, &fin, &op, &h, &n))
+	r = ws_decode(c->rbuf, c->rlen, MAX_MESSAGE, WS_UNMASKED | WS_STRICT,
+	    &f, &e);
+	if (r == -1)
+		proto_error("frame", ws_strerror(e));
+	if (r == 0)
 		return -1;
-	p = c->rbuf + h;
-	switch (op) {
-	case OP_PING:
+	p = c->rbuf + f.hlen;
+	switch (f.op) {
+	case WS_OP_PING:
 		emit(event("ping"));
 		if (!c->sent_close)
-			(void)send_frame(c, OP_PONG, p, (size_t)n);
+			(void)send_frame(c, WS_OP_PONG, p, f.len);
 		break;
-	case OP_PONG: {
+	case WS_OP_PONG: {
 		json_t *o = event("pong");
 
-		set_bytes(o, "data", p, (size_t)n);
+		set_bytes(o, "data", p, f.len);
 		emit(o);
 		rc = EV_PONG;
 		break;
 	}
-	case OP_CLOSE:
-		handle_close(c, p, (size_t)n, c->sent_close);
+	case WS_OP_CLOSE:
+		handle_close(c, p, f.len, c->sent_close);
 		return EV_CLOSE;
-	case OP_TEXT:
-	case OP_BINARY:
-		if (c->frag_op != 0)
-			proto_error("frame", "new message inside a fragmented one");
-		if (fin) {
-			mp->op = op;
-			mp->json = handle_message(op, p, (size_t)n);
-			rc = EV_MSG;
-			break;
-		}
-		c->frag_op = op;
-		c->msglen = 0;
-		/* FALLTHROUGH */
-	case OP_CONT:
-		if (c->frag_op == 0)
-			proto_error("frame", "continuation without a message");
-		if (c->msglen + n > MAX_MESSAGE)
-			proto_error("frame", "message larger than the client accepts");
-		reserve(&c->msg, &c->msgcap, c->msglen + (size_t)n);
-		memcpy(c->msg + c->msglen, p, (size_t)n);
-		c->msglen += (size_t)n;
-		if (fin) {
-			mp->op = c->frag_op;
-			mp->json = handle_message(c->frag_op, c->msg, c->msglen);
-			c->frag_op = 0;
-			rc = EV_MSG;
-		}
+	default:	/* CONT, TEXT, BINARY: WS_STRICT let no other by */
+		rc = on_data(c, &f, p, mp);
 		break;
 	}
-	consume(c, h + (size_t)n);
+	consume(c, f.total);
 	return rc;
 }
 
@@ -1327,20 +1199,14 @@ upgrade_request(const char *key)
 static const char *
 check_101(json_t *headers, const char *key)
 {
-	unsigned char digest[20];
-	char want[64], *src;
+	char want[WS_ACCEPT_LEN];
 	const char *acc;
 
 	if (!hdr_has_token(hdr(headers, "upgrade"), "websocket"))
 		return "101 without Upgrade: websocket";
 	if (!hdr_has_token(hdr(headers, "connection"), "upgrade"))
 		return "101 without Connection: Upgrade";
-	src = xmalloc(strlen(key) + sizeof(WS_GUID));
-	sprintf(src, "%s%s", key, WS_GUID);
-	sha1((unsigned char *)src, strlen(src), digest);
-	free(src);
-	sodium_bin2base64(want, sizeof(want), digest, sizeof(digest),
-	    sodium_base64_VARIANT_ORIGINAL);
+	ws_accept(key, strlen(key), want);
 	if ((acc = hdr(headers, "sec-websocket-accept")) == NULL)
 		return "101 without Sec-WebSocket-Accept";
 	if (strcmp(acc, want) != 0)
@@ -1492,13 +1358,13 @@ send_step_frame(struct conn *c, struct step *s)
 	switch (s->kind) {
 	case STEP_SIZE:
 		p = padded(s->len);
-		rc = send_logged(c, OP_TEXT, p, s->len);
+		rc = send_logged(c, WS_OP_TEXT, p, s->len);
 		free(p);
 		return rc;
 	case STEP_BINARY:
-		return send_logged(c, OP_BINARY, s->data, s->len);
+		return send_logged(c, WS_OP_BINARY, s->data, s->len);
 	default:
-		return send_logged(c, OP_TEXT, s->data, s->len);
+		return send_logged(c, WS_OP_TEXT, s->data, s->len);
 	}
 }
 
@@ -1639,7 +1505,7 @@ after_hello(struct conn *c)
 		struct wsmsg m;
 		enum ev e;
 
-		(void)send_frame(c, OP_PING, (const unsigned char *)"wsclient",
+		(void)send_frame(c, WS_OP_PING, (const unsigned char *)"wsclient",
 		    8);
 		emit(event("sent-ping"));
 		do {

@@ -28,97 +28,26 @@
 #include "clawgate.h"
 #include "util.h"
 #include "wsc.h"
+#include "wsframe.h"
 
-#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define MAX_HTTP_HEAD	(16 * 1024)
 #define MAX_HTTP_BODY	2048
 #define READ_CHUNK	(64 * 1024)
 #define CLOSE_WAIT_MS	1000
-
-enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9,
-    OP_PONG = 10 };
 
 struct wsc {
 	int		 fd;
 	unsigned char	*rbuf;		/* read, not yet parsed */
 	size_t		 rlen, rcap;
 	unsigned char	*msg;		/* message being rebuilt */
-	size_t		 msglen, msgcap;
-	int		 frag_op;	/* its opcode; 0: none under way */
+	size_t		 msgcap;
+	struct ws_msg	 m;		/* its opcode and length */
 	int		 closed;	/* close frame or EOF seen */
 	int		 sent_close;
 	int		 close_code;
 	char		 close_reason[128];
 	char		 ends[176];
 };
-
-struct frame {
-	int		 fin, op;
-	const unsigned char *payload;
-	size_t		 len;		/* payload length */
-	size_t		 size;		/* header + payload */
-};
-
-/* ---- SHA-1, for Sec-WebSocket-Accept only (FIPS 180-4) ------------------- */
-
-static uint32_t
-rol32(uint32_t x, int n)
-{
-	return (x << n) | (x >> (32 - n));
-}
-
-static void
-sha1_block(uint32_t h[5], const unsigned char *p)
-{
-	uint32_t	w[80], a, b, c, d, e, f, k, t;
-	int		i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		    (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (; i < 80; i++)
-		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-	for (i = 0; i < 80; i++) {
-		if (i < 20)
-			f = (b & c) | (~b & d), k = 0x5a827999;
-		else if (i < 40)
-			f = b ^ c ^ d, k = 0x6ed9eba1;
-		else if (i < 60)
-			f = (b & c) | (b & d) | (c & d), k = 0x8f1bbcdc;
-		else
-			f = b ^ c ^ d, k = 0xca62c1d6;
-		t = rol32(a, 5) + f + e + k + w[i];
-		e = d, d = c, c = rol32(b, 30), b = a, a = t;
-	}
-	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
-}
-
-void
-wsc_sha1(const void *data, size_t len, unsigned char out[20])
-{
-	const unsigned char	*p = data;
-	unsigned char		 tail[128];
-	uint32_t		 h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe,
-				    0x10325476, 0xc3d2e1f0 };
-	uint64_t		 bits = (uint64_t)len * 8;
-	size_t			 i, rest, tl;
-
-	for (i = 0; i + 64 <= len; i += 64)
-		sha1_block(h, p + i);
-	rest = len - i;
-	memset(tail, 0, sizeof(tail));
-	memcpy(tail, p + i, rest);
-	tail[rest] = 0x80;
-	tl = rest + 1 + 8 <= 64 ? 64 : 128;
-	for (i = 0; i < 8; i++)
-		tail[tl - 1 - i] = (unsigned char)(bits >> (8 * i));
-	sha1_block(h, tail);
-	if (tl == 128)
-		sha1_block(h, tail + 64);
-	for (i = 0; i < 20; i++)
-		out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-}
 
 /* ---- URL ----------------------------------------------------------------- */
 
@@ -629,13 +558,9 @@ rejected(struct wsc *w, const char *head, size_t hlen, int status,
 static int
 check_accept(const char *head, const char *key, char *err, size_t errlen)
 {
-	unsigned char	 dig[20];
-	char		 cat[128], want[64], v[256];
+	char		 want[WS_ACCEPT_LEN], v[256];
 
-	snprintf(cat, sizeof(cat), "%s%s", key, WS_GUID);
-	wsc_sha1(cat, strlen(cat), dig);
-	sodium_bin2base64(want, sizeof(want), dig, sizeof(dig),
-	    sodium_base64_VARIANT_ORIGINAL);
+	ws_accept(key, strlen(key), want);
 	if (header(head, "Upgrade", v, sizeof(v)) == NULL ||
 	    strcasecmp(v, "websocket") != 0 ||
 	    header(head, "Connection", v, sizeof(v)) == NULL ||
@@ -754,47 +679,41 @@ wsc_open(const struct wsc_url *u, const char *bind_addr, int timeout_ms,
 	return w;
 }
 
-/* ---- frames -------------------------------------------------------------- */
+/* ---- frames (wsframe.c does the RFC 6455 part) ---------------------------- */
 
 static int
 send_frame(struct wsc *w, int op, const void *data, size_t len,
     uint64_t deadline, char *err, size_t errlen)
 {
-	const unsigned char	*p = data;
-	unsigned char		*f, mask[4];
-	size_t			 h = 2, i;
-	int			 r;
+	unsigned char	*f, mask[4];
+	size_t		 n;
+	int		 r;
 
 	if (len > WSC_MAX_MESSAGE) {
 		snprintf(err, errlen, "message too large");
 		return -1;
 	}
-	if ((f = malloc(len + 14)) == NULL) {
+	if ((f = malloc(len + WS_MAX_HEADER)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	f[0] = (unsigned char)(0x80 | op);
-	if (len < 126)
-		f[1] = (unsigned char)(0x80 | len);
-	else if (len <= 0xffff) {
-		f[1] = 0x80 | 126;
-		f[2] = (unsigned char)(len >> 8), f[3] = (unsigned char)len;
-		h = 4;
-	} else {
-		f[1] = 0x80 | 127;
-		for (i = 0; i < 8; i++)
-			f[2 + i] = (unsigned char)((uint64_t)len >>
-			    (56 - 8 * i));
-		h = 10;
-	}
 	randombytes_buf(mask, sizeof(mask));
-	memcpy(f + h, mask, 4);
-	for (i = 0; i < len; i++)
-		f[h + 4 + i] = p[i] ^ mask[i & 3];
-	r = write_all(w->fd, f, h + 4 + len, deadline, err, errlen);
-	sodium_memzero(f, h + 4 + len);
+	n = ws_encode(f, op, data, len, mask);
+	r = write_all(w->fd, f, n, deadline, err, errlen);
+	sodium_memzero(f, n);
 	free(f);
 	return r;
+}
+
+/* A close frame with `code' (0: no body) and `reason' (NULL: none). */
+static int
+send_close(struct wsc *w, int code, const char *reason, uint64_t deadline)
+{
+	unsigned char	c[WS_MAX_CONTROL];
+	char		e[64];
+
+	return send_frame(w, WS_OP_CLOSE, c, ws_close_body(c, code, reason),
+	    deadline, e, sizeof(e));
 }
 
 int
@@ -805,143 +724,164 @@ wsc_send_text(struct wsc *w, const char *buf, size_t len, int timeout_ms,
 		snprintf(err, errlen, "the connection is closed");
 		return -1;
 	}
-	return send_frame(w, OP_TEXT, buf, len, mono_ms() +
+	return send_frame(w, WS_OP_TEXT, buf, len, mono_ms() +
 	    (uint64_t)timeout_ms, err, errlen);
 }
 
-/* 1 a whole frame in rbuf, 0 more bytes needed, -1 protocol error. */
-static int
-parse_frame(struct wsc *w, struct frame *f, char *err, size_t errlen)
-{
-	const unsigned char	*b = w->rbuf;
-	uint64_t		 len;
-	size_t			 h = 2, i;
-
-	if (w->rlen < 2)
-		return 0;
-	f->fin = (b[0] & 0x80) != 0;
-	f->op = b[0] & 0x0f;
-	if (b[0] & 0x70) {
-		snprintf(err, errlen, "reserved bits set (no extension was "
-		    "negotiated)");
-		return -1;
-	}
-	if (b[1] & 0x80) {
-		snprintf(err, errlen, "a masked server frame");
-		return -1;
-	}
-	len = b[1] & 0x7f;
-	if (len == 126) {
-		if (w->rlen < 4)
-			return 0;
-		len = (uint64_t)b[2] << 8 | b[3];
-		h = 4;
-	} else if (len == 127) {
-		if (w->rlen < 10)
-			return 0;
-		for (len = 0, i = 0; i < 8; i++)
-			len = len << 8 | b[2 + i];
-		h = 10;
-	}
-	if (f->op >= 8 && (!f->fin || len > 125)) {
-		snprintf(err, errlen, "a fragmented or oversized control "
-		    "frame");
-		return -1;
-	}
-	if (len > WSC_MAX_MESSAGE - w->msglen) {
-		snprintf(err, errlen, "a message larger than %zu bytes",
-		    WSC_MAX_MESSAGE);
-		return -1;
-	}
-	if (w->rlen - h < len)
-		return 0;
-	f->payload = b + h;
-	f->len = (size_t)len;
-	f->size = h + (size_t)len;
-	return 1;
-}
-
 static void
-on_close_frame(struct wsc *w, const struct frame *f, uint64_t deadline)
+on_close_frame(struct wsc *w, int code, const uint8_t *reason, size_t rlen,
+    uint64_t deadline)
 {
-	char	e[64];
-	size_t	rl;
-
 	w->closed = 1;
-	if (f->len >= 2) {
-		w->close_code = f->payload[0] << 8 | f->payload[1];
-		rl = f->len - 2 < sizeof(w->close_reason) - 1 ? f->len - 2 :
-		    sizeof(w->close_reason) - 1;
-		memcpy(w->close_reason, f->payload + 2, rl);
-		w->close_reason[rl] = '\0';
-		clean(w->close_reason);
-	}
+	w->close_code = code;
+	if (rlen > sizeof(w->close_reason) - 1)
+		rlen = sizeof(w->close_reason) - 1;
+	memcpy(w->close_reason, reason, rlen);
+	w->close_reason[rlen] = '\0';
+	clean(w->close_reason);
 	if (!w->sent_close) {
-		unsigned char	c[2];
-
-		c[0] = (unsigned char)(w->close_code >> 8);
-		c[1] = (unsigned char)w->close_code;
-
 		/* Echo the code; 1005 must not be sent, so none then. */
-		(void)send_frame(w, OP_CLOSE, c, w->close_code == 1005 ? 0 : 2,
-		    deadline, e, sizeof(e));
+		(void)send_close(w, code == 1005 ? 0 : code, NULL, deadline);
 		w->sent_close = 1;
 	}
 }
 
 /* Append a data frame; 1 when it completed a message. */
 static int
-on_data_frame(struct wsc *w, const struct frame *f, char *err, size_t errlen)
+on_data_frame(struct wsc *w, const struct ws_frame *f, char *err,
+    size_t errlen)
 {
 	unsigned char	*nm;
-	size_t		 need;
+	enum ws_err	 e;
+	size_t		 at = w->m.len;
+	int		 r;
 
-	if (f->op == OP_CONT && w->frag_op == 0) {
-		snprintf(err, errlen, "a continuation frame with no message "
-		    "under way");
+	if ((r = ws_msg_add(&w->m, f, WSC_MAX_MESSAGE, &e)) == -1) {
+		snprintf(err, errlen, "%s", ws_strerror(e));
 		return -1;
 	}
-	if (f->op != OP_CONT && w->frag_op != 0) {
-		snprintf(err, errlen, "a new message inside a fragmented one");
-		return -1;
-	}
-	if (f->op != OP_CONT)
-		w->frag_op = f->op;
-	need = w->msglen + f->len + 1;
-	if (need > w->msgcap) {
-		if ((nm = realloc(w->msg, need)) == NULL) {
+	if (w->m.len + 1 > w->msgcap) {
+		if ((nm = realloc(w->msg, w->m.len + 1)) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		w->msg = nm, w->msgcap = need;
+		w->msg = nm, w->msgcap = w->m.len + 1;
 	}
-	memcpy(w->msg + w->msglen, f->payload, f->len);
-	w->msglen += f->len;
-	return f->fin;
+	memcpy(w->msg + at, w->rbuf + f->hlen, f->len);
+	return r;
 }
 
 static enum wsc_rc
 protocol_error(struct wsc *w, int code, uint64_t deadline, char *err,
     size_t errlen)
 {
-	unsigned char	c[2] = { (unsigned char)(code >> 8),
-			    (unsigned char)code };
-	char		m[256], e[64];
+	char	m[256];
 
 	snprintf(m, sizeof(m), "%s", err);
 	snprintf(err, errlen, "the gateway broke the WebSocket protocol: %s",
 	    m);
 	if (!w->sent_close)
-		(void)send_frame(w, OP_CLOSE, c, 2, deadline, e, sizeof(e));
+		(void)send_close(w, code, NULL, deadline);
 	w->sent_close = w->closed = 1;
 	return WSC_ERROR;
+}
+
+/* 1 a whole frame in rbuf, 0 more bytes needed, -1 a WSC_ERROR given. */
+static int
+next_frame(struct wsc *w, struct ws_frame *f, uint64_t deadline, char *err,
+    size_t errlen)
+{
+	enum ws_err	e;
+	int		r;
+
+	r = ws_decode(w->rbuf, w->rlen, WSC_MAX_MESSAGE - w->m.len,
+	    WS_UNMASKED, f, &e);
+	if (r != -1)
+		return r;
+	if (e == WS_E_TOO_BIG)
+		snprintf(err, errlen, "a message larger than %zu bytes",
+		    WSC_MAX_MESSAGE);
+	else
+		snprintf(err, errlen, "%s", ws_strerror(e));
+	protocol_error(w, e == WS_E_TOO_BIG ? 1009 : 1002, deadline, err,
+	    errlen);
+	return -1;
+}
+
+/* No whole frame yet: read more.  -1 to go on, else what to return. */
+static int
+need_more(struct wsc *w, int timeout_ms, uint64_t deadline, char *err,
+    size_t errlen)
+{
+	int	r;
+
+	if ((r = fill(w, 0, deadline, err, errlen)) == 1)
+		return -1;
+	if (r == 0) {
+		w->closed = 1;
+		w->close_code = 1006;
+		snprintf(w->close_reason, sizeof(w->close_reason),
+		    "connection closed without a close frame");
+		return WSC_CLOSED;
+	}
+	if (r == -2) {
+		snprintf(err, errlen, "no answer from the gateway within %d s",
+		    timeout_ms / 1000);
+		return WSC_TIMEOUT;
+	}
+	return WSC_ERROR;
+}
+
+/* A control frame: -1 to go on, else what wsc_recv returns. */
+static int
+on_control(struct wsc *w, const struct ws_frame *f, uint64_t deadline,
+    char *err, size_t errlen)
+{
+	const uint8_t	*p = w->rbuf + f->hlen, *reason;
+	enum ws_err	 e;
+	size_t		 rl;
+	int		 code, r;
+
+	switch (f->op) {
+	case WS_OP_CLOSE:
+		if (ws_close_parse(p, f->len, &code, &reason, &rl, &e) == -1) {
+			snprintf(err, errlen, "%s", ws_strerror(e));
+			return protocol_error(w, 1002, deadline, err, errlen);
+		}
+		on_close_frame(w, code, reason, rl, deadline);
+		consume(w, f->total);
+		return WSC_CLOSED;
+	case WS_OP_PING:
+		r = send_frame(w, WS_OP_PONG, p, f->len, deadline, err,
+		    errlen);
+		consume(w, f->total);
+		return r == -1 ? WSC_ERROR : -1;
+	case WS_OP_PONG:
+		consume(w, f->total);
+		return -1;
+	}
+	snprintf(err, errlen, "unknown opcode %d", f->op);
+	return protocol_error(w, 1002, deadline, err, errlen);
+}
+
+/* The message just completed, handed to the caller. */
+static enum wsc_rc
+take_message(struct wsc *w, char **msg, size_t *len)
+{
+	w->msg[w->m.len] = '\0';
+	*msg = (char *)w->msg;
+	*len = w->m.len;
+	w->msg = NULL;
+	w->msgcap = 0;
+	memset(&w->m, 0, sizeof(w->m));
+	return WSC_MSG;
 }
 
 enum wsc_rc
 wsc_recv(struct wsc *w, char **msg, size_t *len, int timeout_ms, char *err,
     size_t errlen)
 {
-	struct frame	 f;
+	struct ws_frame	 f;
 	uint64_t	 deadline = mono_ms() + (uint64_t)timeout_ms;
 	int		 r;
 
@@ -950,69 +890,26 @@ wsc_recv(struct wsc *w, char **msg, size_t *len, int timeout_ms, char *err,
 	for (;;) {
 		if (w->closed)
 			return WSC_CLOSED;
-		if ((r = parse_frame(w, &f, err, errlen)) == -1)
-			return protocol_error(w, strstr(err, "larger") ? 1009 :
-			    1002, deadline, err, errlen);
+		if ((r = next_frame(w, &f, deadline, err, errlen)) == -1)
+			return WSC_ERROR;
 		if (r == 0) {
-			r = fill(w, 0, deadline, err, errlen);
-			if (r == 0) {
-				w->closed = 1;
-				w->close_code = 1006;
-				snprintf(w->close_reason,
-				    sizeof(w->close_reason), "connection "
-				    "closed without a close frame");
-				return WSC_CLOSED;
-			}
-			if (r == -2) {
-				snprintf(err, errlen, "no answer from the "
-				    "gateway within %d s", timeout_ms / 1000);
-				return WSC_TIMEOUT;
-			}
-			if (r < 0)
-				return WSC_ERROR;
+			if ((r = need_more(w, timeout_ms, deadline, err,
+			    errlen)) != -1)
+				return r;
 			continue;
 		}
-		switch (f.op) {
-		case OP_CLOSE:
-			if (f.len == 1) {
-				snprintf(err, errlen, "a 1-byte close");
-				return protocol_error(w, 1002, deadline, err,
-				    errlen);
-			}
-			on_close_frame(w, &f, deadline);
-			consume(w, f.size);
-			return WSC_CLOSED;
-		case OP_PING:
-			r = send_frame(w, OP_PONG, f.payload, f.len, deadline,
-			    err, errlen);
-			consume(w, f.size);
-			if (r == -1)
-				return WSC_ERROR;
+		if (f.op != WS_OP_CONT && f.op != WS_OP_TEXT &&
+		    f.op != WS_OP_BINARY) {
+			if ((r = on_control(w, &f, deadline, err, errlen)) != -1)
+				return r;
 			continue;
-		case OP_PONG:
-			consume(w, f.size);
-			continue;
-		case OP_CONT:
-		case OP_TEXT:
-		case OP_BINARY:
-			r = on_data_frame(w, &f, err, errlen);
-			consume(w, f.size);
-			if (r == -1)
-				return protocol_error(w, 1002, deadline, err,
-				    errlen);
-			if (r == 0)
-				continue;
-			w->msg[w->msglen] = '\0';
-			*msg = (char *)w->msg;
-			*len = w->msglen;
-			w->msg = NULL;
-			w->msglen = w->msgcap = 0;
-			w->frag_op = 0;
-			return WSC_MSG;
-		default:
-			snprintf(err, errlen, "unknown opcode %d", f.op);
+		}
+		r = on_data_frame(w, &f, err, errlen);
+		consume(w, f.total);
+		if (r == -1)
 			return protocol_error(w, 1002, deadline, err, errlen);
-		}
+		if (r == 1)
+			return take_message(w, msg, len);
 	}
 }
 
@@ -1037,21 +934,14 @@ wsc_endpoints(const struct wsc *w)
 void
 wsc_close(struct wsc *w, int code, const char *reason)
 {
-	unsigned char	 c[2 + 123];
 	uint64_t	 deadline = mono_ms() + CLOSE_WAIT_MS;
-	size_t		 rl = reason != NULL ? strlen(reason) : 0, n;
+	size_t		 n;
 	char		 e[64], *m;
 
 	if (w == NULL)
 		return;
 	if (!w->closed && !w->sent_close && w->fd != -1) {
-		if (rl > sizeof(c) - 2)
-			rl = sizeof(c) - 2;
-		c[0] = (unsigned char)(code >> 8), c[1] = (unsigned char)code;
-		if (rl > 0)
-			memcpy(c + 2, reason, rl);
-		if (send_frame(w, OP_CLOSE, c, 2 + rl, deadline, e,
-		    sizeof(e)) == 0) {
+		if (send_close(w, code, reason, deadline) == 0) {
 			w->sent_close = 1;
 			/* The peer's close reply, bounded; messages dropped. */
 			while (wsc_recv(w, &m, &n, left_ms(deadline), e,

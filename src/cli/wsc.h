@@ -65,8 +65,4 @@ const char	*wsc_endpoints(const struct wsc *);
 /* Close handshake with `code' (bounded wait), then free.  NULL is fine. */
 void		 wsc_close(struct wsc *, int code, const char *reason);
 
-/* Exposed for the unit tests: SHA-1 (only for Sec-WebSocket-Accept). */
-void		 wsc_sha1(const void *data, size_t len,
-		    unsigned char out[20]);
-
 #endif /* CG_WSC_H */
