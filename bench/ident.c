@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "devsig.h"
 #include "ident.h"
 
 #define SEED_MAGIC	"cgbench-identities-v1 "
@@ -96,22 +97,24 @@ ident_sign_v3(const struct ident *d, const char *client_id, const char *mode,
     const char *token, const char *nonce, const char *platform,
     const char *family, char *sig, size_t siglen)
 {
-	char		payload[2048];
-	uint8_t		raw[crypto_sign_BYTES];
-	int		n;
+	/* The CSV, already joined, is the one element of the list. */
+	struct devsig_str	sc = devsig_s(scopes_csv);
+	struct devsig		p;
 
-	n = snprintf(payload, sizeof(payload), "v3|%s|%s|%s|%s|%s|%lld|%s|%s|"
-	    "%s|%s", d->id, client_id, mode, role, scopes_csv, signed_at,
-	    token, nonce, platform, family);
-	if (n < 0 || (size_t)n >= sizeof(payload) || siglen <
-	    sodium_base64_ENCODED_LEN(crypto_sign_BYTES,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING))
-		return -1;
-	crypto_sign_detached(raw, NULL, (const uint8_t *)payload, (size_t)n,
-	    d->sk);
-	sodium_bin2base64(sig, siglen, raw, sizeof(raw),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	return 0;
+	memset(&p, 0, sizeof(p));
+	p.v3 = 1;
+	p.device_id = devsig_s(d->id);
+	p.client_id = devsig_s(client_id);
+	p.client_mode = devsig_s(mode);
+	p.role = devsig_s(role);
+	p.scopes = &sc;
+	p.nscopes = 1;
+	p.signed_at = (uint64_t)signed_at;
+	p.token = devsig_s(token);
+	p.nonce = devsig_s(nonce);
+	p.platform = devsig_s(platform);
+	p.family = devsig_s(family);
+	return devsig_sign(&p, d->sk, sig, siglen);
 }
 
 static long long

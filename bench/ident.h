@@ -32,9 +32,9 @@ int	ident_pool_load(const char *path, size_t n, struct ident_pool *,
 void	ident_pool_free(struct ident_pool *);
 
 /*
- * The v3 payload of §6.2, signed: base64url signature into sig (at
- * least 87 bytes).  `platform' and `family' must already be trimmed and
- * lowercase.  Returns 0, or -1 if the payload does not fit.
+ * The v3 payload of §6.2 (src/common/devsig.c), signed: base64url
+ * signature into sig (at least 87 bytes).  Returns 0, or -1 when out of
+ * memory or sig is too small.
  */
 int	ident_sign_v3(const struct ident *, const char *client_id,
 	    const char *mode, const char *role, const char *scopes_csv,

@@ -19,11 +19,11 @@ PCLIBS	:= $(shell pkg-config --libs $(PKGS))
 
 SRC	 = $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 # libcommon's pure modules the tools share with the CLI and the tests:
-# the RFC 6455 codec and SHA-1.  Compiled from their sources here, so no
-# configured tree is needed.
+# the RFC 6455 codec, SHA-1, the signed device payload.  Compiled from
+# their sources here, so no configured tree is needed.
 COMMON	 = $(TOP)/src/common
 CMN_OBJ	 = wsframe.o sha1.o
-CGB_OBJ	 = cgbench.o ident.o latency.o procstat.o $(CMN_OBJ)
+CGB_OBJ	 = cgbench.o ident.o latency.o procstat.o devsig.o $(CMN_OBJ)
 NGW_OBJ	 = nullgw.o $(CMN_OBJ)
 
 all: $(OUT)/cgbench $(OUT)/nullgw

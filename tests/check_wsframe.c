@@ -1,7 +1,8 @@
 /*
  * check_wsframe.c: libcommon's pure modules with published vectors:
- * SHA-1 (FIPS 180 examples) and the RFC 6455 codec (the accept key of
- * §1.3, the frames of §5.7, and each rule a receiver enforces).
+ * SHA-1 (FIPS 180 examples), the RFC 6455 codec (the accept key of
+ * §1.3, the frames of §5.7, and each rule a receiver enforces) and the
+ * signed device payload (protocol.md §6.4).
  */
 #include <check.h>
 #include <sodium.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devsig.h"
 #include "sha1.h"
 #include "wsframe.h"
 
@@ -291,6 +293,99 @@ START_TEST(test_close)
 }
 END_TEST
 
+/* ---- protocol.md §6.4 ------------------------------------------------------- */
+
+#define V_ID	"56475aa75463474c0285df5dbf2bcab73da651358839e9b77481b2eab107708c"
+#define V_TOK	"test-token-0123456789abcdef0123456789"
+#define V_NONCE	"3cabda82-4782-4df7-a1fe-1b4d291960da"
+#define V3_PL	"v3|" V_ID "|cli|cli|operator|operator.read,operator.pairing|" \
+		"1737264000000|" V_TOK "|" V_NONCE "|linux|linux"
+#define V2_PL	"v2|" V_ID "|cli|cli|operator|operator.read,operator.pairing|" \
+		"1737264000000|" V_TOK "|" V_NONCE
+#define E3_PL	"v3|" V_ID "|cli|cli|operator||1737264000000||" V_NONCE \
+		"|macos|"
+#define V3_SIG	"mvijIY_GIsuhwLByk8zxefipGgcMXSSJh6hJYUakD6pu44GuMe8HTgDvWc" \
+		"Lq9p9k5iILHXYe1BVEeg1gxEyeCQ"
+#define V2_SIG	"AibzYWTGth--3T4hevcPpdFgFvBeN6ZjgXY3YyQU20_xkcVIxh4pQI8K-m" \
+		"nc8XAbPgD-WEu0nLhFHZuX1a4tAw"
+#define E3_SIG	"6Xyz2ZtpmI9bIGIj756PZkbD97c-YMiteuR72B1BFNrLDo__3su-Uw403S" \
+		"CZoN2i5JEyf0zwN5VCv2AFIpbYAg"
+
+static struct devsig_str	 scopes[2];
+
+static void
+vector(struct devsig *d, int v3)
+{
+	scopes[0] = devsig_s("operator.read");
+	scopes[1] = devsig_s("operator.pairing");
+	memset(d, 0, sizeof(*d));
+	d->v3 = v3;
+	d->device_id = devsig_s(V_ID);
+	d->client_id = devsig_s("cli");
+	d->client_mode = devsig_s("cli");
+	d->role = devsig_s("operator");
+	d->scopes = scopes;
+	d->nscopes = 2;
+	d->signed_at = 1737264000000ULL;
+	d->token = devsig_token(devsig_s(V_TOK), devsig_s(NULL),
+	    devsig_s(NULL));
+	d->nonce = devsig_s(V_NONCE);
+	d->platform = devsig_s("Linux");
+	d->family = devsig_s("Linux");
+}
+
+static void
+check_payload(const struct devsig *d, const char *want, const char *sig)
+{
+	uint8_t	 seed[32], pk[32], sk[64];
+	char	*pl, b64[DEVSIG_B64_LEN];
+	size_t	 len, i;
+
+	ck_assert_ptr_nonnull(pl = devsig_payload(d, &len));
+	ck_assert_str_eq(pl, want);
+	ck_assert_uint_eq(len, strlen(want));
+	free(pl);
+	for (i = 0; i < sizeof(seed); i++)
+		seed[i] = (uint8_t)i;
+	crypto_sign_seed_keypair(pk, sk, seed);
+	ck_assert_int_eq(devsig_sign(d, sk, b64, sizeof(b64)), 0);
+	ck_assert_str_eq(b64, sig);
+	ck_assert_int_eq(devsig_sign(d, sk, b64, sizeof(b64) - 1), -1);
+}
+
+START_TEST(test_devsig_vectors)
+{
+	struct devsig	d;
+
+	vector(&d, 1);
+	check_payload(&d, V3_PL, V3_SIG);
+	vector(&d, 0);
+	check_payload(&d, V2_PL, V2_SIG);
+	/* Edge: token null, scopes [], " MacOS ", no deviceFamily. */
+	vector(&d, 1);
+	d.token = devsig_token(devsig_s(NULL), devsig_s(NULL),
+	    devsig_s(NULL));
+	d.nscopes = 0;
+	d.platform = devsig_s(" MacOS ");
+	d.family = devsig_s(NULL);
+	check_payload(&d, E3_PL, E3_SIG);
+}
+END_TEST
+
+START_TEST(test_devsig_token)
+{
+	struct devsig_str	t;
+
+	t = devsig_token(devsig_s(""), devsig_s("d"), devsig_s("b"));
+	ck_assert_ptr_nonnull(t.p);
+	ck_assert_uint_eq(t.len, 0);		/* an empty token counts */
+	t = devsig_token(devsig_s(NULL), devsig_s("d"), devsig_s("b"));
+	ck_assert_str_eq(t.p, "d");
+	t = devsig_token(devsig_s(NULL), devsig_s(NULL), devsig_s("b"));
+	ck_assert_str_eq(t.p, "b");
+}
+END_TEST
+
 static Suite *
 wsframe_suite(void)
 {
@@ -306,6 +401,8 @@ wsframe_suite(void)
 	    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_reassembly);
 	tcase_add_test(tc, test_close);
+	tcase_add_test(tc, test_devsig_vectors);
+	tcase_add_test(tc, test_devsig_token);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,7 +10,8 @@
  *
  * Dependencies are deliberately few: libc sockets and poll(2), libsodium
  * (Ed25519, SHA-256, base64, randomness) and jansson; from libcommon, the
- * RFC 6455 codec (wsframe.c), the same code the CLI uses.
+ * RFC 6455 codec (wsframe.c) and the signed device payload (devsig.c),
+ * the same code the CLI uses.
  *
  * Exit status: 0 the script ran (whatever the server answered), 1 the
  * server broke RFC 6455, 2 usage error, 3 overall timeout, 4 connect
@@ -45,6 +46,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "devsig.h"
 #include "wsframe.h"
 
 #define EXIT_PROTO	1
@@ -400,26 +402,6 @@ sb_str(struct sbuf *b, const char *s)
 	sb_add(b, s, strlen(s));
 }
 
-/* v3: trimmed (ASCII whitespace) and A-Z lowercased, as §6.2 says. */
-static void
-sb_norm(struct sbuf *b, const char *s)
-{
-	const char *e;
-	size_t start = b->len;
-
-	if (s == NULL)
-		return;
-	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || (e[-1] >= '\t' && e[-1] <= '\r')))
-		e--;
-	sb_add(b, s, (size_t)(e - s));
-	for (; start < b->len; start++)
-		if (b->s[start] >= 'A' && b->s[start] <= 'Z')
-			b->s[start] = (char)(b->s[start] - 'A' + 'a');
-}
-
 /*
  * The signed payload of protocol.md §6.2 for these connect params.  The
  * token is auth.token ?? auth.deviceToken ?? auth.bootstrapToken ?? "",
@@ -432,48 +414,36 @@ sign_payload(json_t *params, int v2, const char *device_id,
 	json_t *client = json_object_get(params, "client");
 	json_t *auth = json_object_get(params, "auth");
 	json_t *scopes = json_object_get(params, "scopes");
-	const char *role, *tok = NULL, *s;
-	struct sbuf b = { NULL, 0, 0 };
-	char num[32];
-	size_t i;
+	const char *role = jstr(params, "role");
+	struct devsig_str *sc;
+	struct devsig d;
+	size_t i, n = json_array_size(scopes);
+	char *pl;
 
-	sb_str(&b, v2 ? "v2|" : "v3|");
-	sb_str(&b, device_id);
-	sb_str(&b, "|");
-	if ((s = jstr(client, "id")) != NULL)
-		sb_str(&b, s);
-	sb_str(&b, "|");
-	if ((s = jstr(client, "mode")) != NULL)
-		sb_str(&b, s);
-	sb_str(&b, "|");
-	role = jstr(params, "role");
-	sb_str(&b, role != NULL ? role : "operator");
-	sb_str(&b, "|");
-	if (json_is_array(scopes))
-		for (i = 0; i < json_array_size(scopes); i++) {
-			s = json_string_value(json_array_get(scopes, i));
-			if (i > 0)
-				sb_str(&b, ",");
-			if (s != NULL)
-				sb_str(&b, s);
-		}
-	sb_str(&b, "|");
-	snprintf(num, sizeof(num), "%lld", signed_at);
-	sb_str(&b, num);
-	sb_str(&b, "|");
-	if (json_is_object(auth) && (tok = jstr(auth, "token")) == NULL &&
-	    (tok = jstr(auth, "deviceToken")) == NULL)
-		tok = jstr(auth, "bootstrapToken");
-	sb_str(&b, tok != NULL ? tok : "");
-	sb_str(&b, "|");
-	sb_str(&b, nonce);
-	if (!v2) {
-		sb_str(&b, "|");
-		sb_norm(&b, jstr(client, "platform"));
-		sb_str(&b, "|");
-		sb_norm(&b, jstr(client, "deviceFamily"));
+	sc = xmalloc(n * sizeof(*sc));
+	for (i = 0; i < n; i++)
+		sc[i] = devsig_s(json_string_value(json_array_get(scopes, i)));
+	memset(&d, 0, sizeof(d));
+	d.v3 = !v2;
+	d.device_id = devsig_s(device_id);
+	d.client_id = devsig_s(jstr(client, "id"));
+	d.client_mode = devsig_s(jstr(client, "mode"));
+	d.role = devsig_s(role != NULL ? role : "operator");
+	d.scopes = sc;
+	d.nscopes = n;
+	d.signed_at = (uint64_t)signed_at;
+	d.token = devsig_token(devsig_s(jstr(auth, "token")),
+	    devsig_s(jstr(auth, "deviceToken")),
+	    devsig_s(jstr(auth, "bootstrapToken")));
+	d.nonce = devsig_s(nonce);
+	d.platform = devsig_s(jstr(client, "platform"));
+	d.family = devsig_s(jstr(client, "deviceFamily"));
+	if ((pl = devsig_payload(&d, &n)) == NULL) {
+		perror("wsclient: malloc");
+		exit(EXIT_PROTO);
 	}
-	return b.s;
+	free(sc);
+	return pl;
 }
 
 static char *

@@ -7,13 +7,13 @@
  * payload or else the v2 one.  Every decode failure of the key is an id
  * mismatch, as in the reference.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "authd.h"
+#include "devsig.h"
 
 #define SIG_SKEW_MS	120000ULL
 #define PEM_BEGIN	"-----BEGIN PUBLIC KEY-----"
@@ -92,87 +92,40 @@ device_id_from_key(const uint8_t pk[32], char out[DEVICE_ID_LEN + 1])
 	sodium_bin2hex(out, DEVICE_ID_LEN + 1, h, sizeof(h));
 }
 
-/* Trimmed and ASCII-lowercased (A-Z only), as the v3 payload wants. */
-static size_t
-put_meta(char *dst, struct auth_str s)
+static struct devsig_str
+ds(struct auth_str s)
 {
-	size_t	i;
+	struct devsig_str	r = { s.p, s.len };
 
-	s = authd_trim(s);
-	if (s.p == NULL)
-		return 0;
-	for (i = 0; i < s.len; i++)
-		dst[i] = (s.p[i] >= 'A' && s.p[i] <= 'Z') ?
-		    (char)(s.p[i] - 'A' + 'a') : s.p[i];
-	return s.len;
+	return r;
 }
 
-static size_t
-put(char *dst, struct auth_str s)
-{
-	if (s.p != NULL && s.len > 0)
-		memcpy(dst, s.p, s.len);
-	return s.p != NULL ? s.len : 0;
-}
-
-/* auth.token ?? auth.deviceToken ?? auth.bootstrapToken ?? "" (raw). */
-static struct auth_str
-signature_token(const struct auth_req *r)
-{
-	static const struct auth_str	none = { "", 0 };
-
-	if (r->token.p != NULL)
-		return r->token;
-	if (r->device_token.p != NULL)
-		return r->device_token;
-	if (r->bootstrap_token.p != NULL)
-		return r->bootstrap_token;
-	return none;
-}
-
+/* The payload of protocol.md §6.2 for this request (devsig.c). */
 char *
 device_payload(const struct auth_req *r, const char *role, int v3,
     size_t *outlen)
 {
-	struct auth_str	 rl = { role, strlen(role) };
-	struct auth_str	 tok = signature_token(r), nonce;
-	char		 at[24], *buf;
-	size_t		 len, o = 0;
-	unsigned	 i;
+	struct devsig_str	sc[AUTH_MAX_SCOPES];
+	struct devsig		d;
+	unsigned		i;
 
-	nonce = authd_trim(r->dev_nonce);
-	snprintf(at, sizeof(at), "%llu", (unsigned long long)r->dev_signed_at);
-	len = 2 + 11 + r->dev_id.len + r->client_id.len + r->client_mode.len +
-	    rl.len + strlen(at) + tok.len + nonce.len + r->platform.len +
-	    r->family.len;
+	memset(&d, 0, sizeof(d));
 	for (i = 0; i < r->nscopes && i < AUTH_MAX_SCOPES; i++)
-		len += r->scopes[i].len + 1;
-	if ((buf = malloc(len + 1)) == NULL)
-		return NULL;
-#define SEP()	(buf[o++] = '|')
-	memcpy(buf, v3 ? "v3" : "v2", 2);
-	o = 2;
-	SEP(); o += put(buf + o, r->dev_id);
-	SEP(); o += put(buf + o, r->client_id);
-	SEP(); o += put(buf + o, r->client_mode);
-	SEP(); o += put(buf + o, rl);
-	SEP();
-	for (i = 0; i < r->nscopes && i < AUTH_MAX_SCOPES; i++) {
-		if (i > 0)
-			buf[o++] = ',';
-		o += put(buf + o, r->scopes[i]);
-	}
-	SEP(); memcpy(buf + o, at, strlen(at)); o += strlen(at);
-	SEP(); o += put(buf + o, tok);
-	SEP(); o += put(buf + o, nonce);
-	if (v3) {
-		SEP(); o += put_meta(buf + o, r->platform);
-		SEP(); o += put_meta(buf + o, r->family);
-	}
-#undef SEP
-	buf[o] = '\0';
-	*outlen = o;
-	return buf;
+		sc[i] = ds(r->scopes[i]);
+	d.v3 = v3;
+	d.device_id = ds(r->dev_id);
+	d.client_id = ds(r->client_id);
+	d.client_mode = ds(r->client_mode);
+	d.role = devsig_s(role);
+	d.scopes = sc;
+	d.nscopes = i;
+	d.signed_at = r->dev_signed_at;
+	d.token = devsig_token(ds(r->token), ds(r->device_token),
+	    ds(r->bootstrap_token));
+	d.nonce = ds(authd_trim(r->dev_nonce));
+	d.platform = ds(r->platform);
+	d.family = ds(r->family);
+	return devsig_payload(&d, outlen);
 }
 
 /* 1 if `sig' verifies over the v3 or v2 payload, 0 if not, -1 ENOMEM. */

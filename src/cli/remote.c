@@ -33,6 +33,7 @@
 #include "authproto.h"
 #include "clawgate.h"
 #include "cli.h"
+#include "devsig.h"
 #include "remote.h"
 #include "util.h"
 #include "wsc.h"
@@ -918,30 +919,39 @@ await_challenge(struct remote *r, char *err, size_t errlen)
 	return -1;
 }
 
-/* v3|id|cli|cli|operator|scopes|signedAt|token|nonce|linux|linux */
+/* The v3 payload (devsig.c), signed; `token' is the one auth carries. */
 static json_t *
 device_block(struct remote *r, const char *token, char *err, size_t errlen)
 {
-	unsigned char	 sig[crypto_sign_BYTES];
-	char		 csv[1024], sigb[128], *payload;
-	size_t		 plen;
-	int		 n;
+	struct devsig_str	 sc[32];
+	struct devsig		 d;
+	char			 sigb[DEVSIG_B64_LEN];
+	size_t			 i, n = json_array_size(r->scopes);
 
-	join(r->scopes, ",", csv, sizeof(csv));
-	plen = strlen(csv) + strlen(token) + strlen(r->nonce) + 256;
-	if ((payload = malloc(plen)) == NULL) {
+	if (n > sizeof(sc) / sizeof(sc[0])) {
+		snprintf(err, errlen, "too many scopes");
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		sc[i] = devsig_s(json_string_value(json_array_get(r->scopes,
+		    i)));
+	memset(&d, 0, sizeof(d));
+	d.v3 = 1;
+	d.device_id = devsig_s(r->id.id);
+	d.client_id = devsig_s(CLIENT_ID);
+	d.client_mode = devsig_s(CLIENT_MODE);
+	d.role = devsig_s("operator");
+	d.scopes = sc;
+	d.nscopes = n;
+	d.signed_at = (uint64_t)r->challenge_ts;
+	d.token = devsig_s(token);
+	d.nonce = devsig_s(r->nonce);
+	d.platform = devsig_s(PLATFORM);
+	d.family = devsig_s(DEVICE_FAMILY);
+	if (devsig_sign(&d, r->id.sk, sigb, sizeof(sigb)) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	n = snprintf(payload, plen, "v3|%s|" CLIENT_ID "|" CLIENT_MODE
-	    "|operator|%s|%lld|%s|%s|" PLATFORM "|linux", r->id.id, csv,
-	    (long long)r->challenge_ts, token, r->nonce);
-	crypto_sign_detached(sig, NULL, (unsigned char *)payload, (size_t)n,
-	    r->id.sk);
-	sodium_memzero(payload, plen);
-	free(payload);
-	sodium_bin2base64(sigb, sizeof(sigb), sig, sizeof(sig),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return json_pack("{s:s, s:s, s:s, s:I, s:s}", "id", r->id.id,
 	    "publicKey", r->id.pub, "signature", sigb, "signedAt",
 	    r->challenge_ts, "nonce", r->nonce);
@@ -964,24 +974,26 @@ display_name(char *buf, size_t len)
 static json_t *
 connect_frame(struct remote *r, const char *id, char *err, size_t errlen)
 {
-	struct cred	*cr = &r->cred;
-	json_t		*params, *auth, *dev;
-	char		 iid[37], dn[96];
+	struct cred		*cr = &r->cred;
+	struct devsig_str	 tok;
+	json_t			*params, *auth, *dev;
+	const char		*dtok;
+	char			 iid[37], dn[96];
 
+	/* The stored device token goes only where no secret is sent. */
+	dtok = cr->token == NULL && cr->password == NULL ? cr->device_token :
+	    NULL;
 	auth = json_object();
 	if (cr->token != NULL)
 		json_object_set_new(auth, "token", json_string(cr->token));
 	if (cr->password != NULL)
 		json_object_set_new(auth, "password",
 		    json_string(cr->password));
-	if (cr->token == NULL && cr->password == NULL &&
-	    cr->device_token != NULL)
-		json_object_set_new(auth, "deviceToken",
-		    json_string(cr->device_token));
-	/* The signed token: auth.token ?? auth.deviceToken ?? "" (§6.2). */
-	dev = device_block(r, cr->token != NULL ? cr->token :
-	    cr->password == NULL && cr->device_token != NULL ?
-	    cr->device_token : "", err, errlen);
+	if (dtok != NULL)
+		json_object_set_new(auth, "deviceToken", json_string(dtok));
+	tok = devsig_token(devsig_s(cr->token), devsig_s(dtok),
+	    devsig_s(NULL));
+	dev = device_block(r, tok.p, err, errlen);
 	uuid_v4(iid);
 	display_name(dn, sizeof(dn));
 	params = json_pack("{s:i, s:i, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
