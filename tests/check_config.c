@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "json5.h"
+#include "jsonwipe.h"
 
 /* As in config.c: the build passes the configured directories. */
 #ifndef LOCALSTATEDIR
@@ -1516,7 +1517,7 @@ END_TEST
  * holding a secret.  The JSON5 reader refuses such a file and wipes what
  * it built.  jansson's own reader (control requests, connect frames, the
  * CLI) keeps the last and frees the first itself, or frees the half-built
- * object when it rejects duplicates: json5_wipe_on_free() makes those
+ * object when it rejects duplicates: json_wipe_on_free() makes those
  * frees wipe.  Every block freed (jansson's too: its allocator is ours
  * here, so its free() is the wrapped one) is scanned for the secret.
  */
@@ -1548,7 +1549,7 @@ START_TEST(cfg_duplicate_auth_wiped)
 	ck_assert_msg(wrap_active && scan_hits > 0, "the free() scan does not "
 	    "see jansson drop the first \"auth\"");
 
-	json5_wipe_on_free();
+	json_wipe_on_free();
 	scan_hits = 0;
 	scan_free = 1;
 	for (i = 0; i < sizeof(j5) / sizeof(j5[0]); i++) {

@@ -37,6 +37,7 @@
 #include "hold.h"
 #include "ipc.h"
 #include "json5.h"
+#include "jsonwipe.h"
 #include "log.h"
 #include "privdrop.h"
 #include "rpc.h"
@@ -478,7 +479,7 @@ main(int argc, char *argv[])
 	char		 err[512];
 	int		 ch, debug = 0, verbose = 0, i;
 
-	json5_wipe_on_free();	/* its requests carry secrets */
+	json_wipe_on_free();	/* its requests carry secrets */
 	while ((ch = getopt(argc, argv, "c:Dg:S:s:u:v")) != -1) {
 		switch (ch) {
 		case 'c': root = optarg; break;

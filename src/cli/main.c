@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "clawgate.h"
+#include "cli.h"
 #include "json5.h"
+#include "jsonwipe.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -224,7 +225,7 @@ main(int argc, char *argv[])
 	struct cli	c;
 	int		ch, i, r;
 
-	json5_wipe_on_free();	/* configs and answers carry secrets */
+	json_wipe_on_free();	/* configs and answers carry secrets */
 	memset(&c, 0, sizeof(c));
 	self = &c;
 	c.timeout_ms = 15000;

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #ifdef __GLIBC__
-#include <malloc.h>
 #endif
 #include <stdarg.h>
 #include <stdint.h>
@@ -68,27 +67,6 @@ wipe_free(void *p, size_t len)
 	free(p);
 }
 
-/*
- * jansson's free: the block is wiped first.  Blocks come from plain
- * malloc(3), because callers free() what json_dumps() returns; the size
- * is malloc_usable_size(3)'s.  Without it (not glibc) nothing is wiped
- * here and the JSON5 reader's own wiping is all there is.
- */
-static void
-wiping_free(void *p)
-{
-#ifdef __GLIBC__
-	if (p != NULL)
-		explicit_bzero(p, malloc_usable_size(p));
-#endif
-	free(p);
-}
-
-void
-json5_wipe_on_free(void)
-{
-	json_set_alloc_funcs(malloc, wiping_free);
-}
 
 /* --- cursor ------------------------------------------------------- */
 

@@ -110,17 +110,5 @@ const struct json5_warning *json5_warning_get(const struct json5_doc *,
 /* Wipe every string value in the tree (secrets), then free it all. */
 void			 json5_doc_free(struct json5_doc *);
 
-/*
- * Make jansson wipe every block before it frees it, for the whole
- * process: call it first thing in main(), before any json_t exists.
- * jansson frees values behind its callers' backs: the first of two
- * duplicate keys (`auth', `token') when json_loadb() keeps the last one,
- * and the half-built object when it rejects duplicates.  That first
- * value may be a secret.  (The JSON5 reader refuses duplicates and wipes
- * its own trees; this covers json_loadb() in every process.)  Blocks
- * stay plain malloc(3) ones, so free() on what json_dumps() returns is
- * still right; the wiping needs glibc's malloc_usable_size(3).
- */
-void			 json5_wipe_on_free(void);
 
 #endif /* CG_JSON5_H */

@@ -23,6 +23,7 @@
 
 #include "clawgate.h"
 #include "json5.h"
+#include "jsonwipe.h"
 #include "log.h"
 #include "master.h"
 #include "preauth.h"
@@ -658,7 +659,7 @@ main(int argc, char *argv[])
 	}
 	log_init_master(2, m->verbose);
 	/* The config and control requests can carry secrets. */
-	json5_wipe_on_free();
+	json_wipe_on_free();
 
 	memset(&err, 0, sizeof(err));
 	if (load_config(m, path, explicit_path, &err) == -1)

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "conn.h"
-#include "json5.h"
+#include "jsonwipe.h"
 #include "log.h"
 #include "preauth.h"
 #include "privdrop.h"
@@ -313,7 +313,7 @@ main(int argc, char *argv[])
 	char		 err[512], proc[32];
 	int		 ch, debug = 0, verbose = 0;
 
-	json5_wipe_on_free();	/* connect frames carry secrets */
+	json_wipe_on_free();	/* connect frames carry secrets */
 	W = w;
 	memset(w, 0, sizeof(*w));
 	w->authd_fd = -1;
