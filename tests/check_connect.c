@@ -1080,6 +1080,14 @@ static const struct {
 	  "identity (use HTTPS or localhost secure context)\",\"details\":"
 	  "{\"code\":\"CONTROL_UI_DEVICE_IDENTITY_REQUIRED\"}}" },
 	/* An out-of-range reason: the reference's fallback. */
+	/* protocol.md §4.2: a setup code (auth.bootstrapToken), any class */
+	{ AUTH_R_BOOTSTRAP_TOKEN_INVALID, 0, CLIENT_CLASS_UI, 1,
+	  "{\"code\":\"INVALID_REQUEST\",\"message\":\"unauthorized: setup code "
+	  "invalid, expired, revoked, or already used (create a new code; review "
+	  "`openclaw devices list`)\",\"details\":{\"code\":"
+	  "\"AUTH_BOOTSTRAP_TOKEN_INVALID\",\"authReason\":"
+	  "\"bootstrap_token_invalid\",\"canRetryWithDeviceToken\":false,"
+	  "\"recommendedNextStep\":\"review_auth_configuration\"}}" },
 	{ 999, 0, CLIENT_CLASS_CLI, 0,
 	  "{\"code\":\"INVALID_REQUEST\",\"message\":\"unauthorized\",\"details\":"
 	  "{\"code\":\"AUTH_UNAUTHORIZED\",\"canRetryWithDeviceToken\":false,"
@@ -1588,6 +1596,8 @@ START_TEST(t_reason_tokens)
 		  "DEVICE_AUTH_SIGNATURE_INVALID" },
 		{ AUTH_R_PAIRING_REQUIRED, "pairing-required", "PAIRING_REQUIRED" },
 		{ AUTH_R_UNAVAILABLE, "unavailable", "UNAVAILABLE" },
+		{ AUTH_R_BOOTSTRAP_TOKEN_INVALID, "bootstrap_token_invalid",
+		  "AUTH_BOOTSTRAP_TOKEN_INVALID" },
 		{ AUTH_R_MAX, "unauthorized", "AUTH_UNAUTHORIZED" },
 	};
 	size_t	 i;

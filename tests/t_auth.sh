@@ -8,7 +8,7 @@
 # 127.0.0.2 ... 127.0.0.9 to act as remote hosts.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 103
+plan 111
 
 TOKEN=abc123
 PASSWORD='p@ss&w0rd#'
@@ -116,6 +116,32 @@ wsr --connect "$(cparams '.auth={token:"wrong-token"}' '.device="SIGN"')"
 expect_error "wrong token, signed device" "$(autherr \
     "unauthorized: gateway token mismatch ($LOCAL_TOKEN_HINT)" \
     AUTH_TOKEN_MISMATCH token_mismatch true retry_with_device_token)"
+
+# --- a pasted setup code: auth.bootstrapToken (issue 10 item 18a) -------
+# The reference's bootstrap step comes after the shared secret and before
+# the device token (§2.5 step 9); clawgate issues no setup codes, so any
+# is invalid, with the reference's error, and the log says what it is.
+SETUP_MSG='unauthorized: setup code invalid, expired, revoked, or already used (create a new code; review `openclaw devices list`)'
+wsr --connect "$(cparams '.auth={bootstrapToken:"abcdEFGH12345678"}' '.device="SIGN"')"
+expect_error "setup code, signed device" "$(autherr "$SETUP_MSG" \
+    AUTH_BOOTSTRAP_TOKEN_INVALID bootstrap_token_invalid false \
+    review_auth_configuration)"
+ok "wait_lines '$DAEMON_LOG' 'setup code .*auth.bootstrapToken: a device setup code .*not the gateway secret. clawgate has no setup codes' 1 50" \
+    "setup code: the log says it is a device setup code, not the gateway secret"
+ok "grep -q 'unauthorized .*auth=bootstrap-token .*reason=bootstrap_token_invalid' '$DAEMON_LOG'" \
+    "setup code: the unauthorized line has auth=bootstrap-token reason=bootstrap_token_invalid"
+
+wsr --connect "$(cparams '.auth={token:"wrong-token",bootstrapToken:"abcdEFGH12345678"}' '.device="SIGN"')"
+is "$(resq c1 .error.details.code)" AUTH_BOOTSTRAP_TOKEN_INVALID \
+    "wrong token and a setup code: the bootstrap step reports last, as the reference"
+
+wsr --connect "$(cparams '.auth={token:"'$TOKEN'",bootstrapToken:"abcdEFGH12345678"}' '.device="SIGN"')"
+expect_hello "right token and a setup code: the shared secret wins" token
+
+wsr --connect "$(cparams '.auth={bootstrapToken:"abcdEFGH12345678"}')"
+is "$(resq c1 '[.error.details.code, .error.details.alsoFailed.code] | join(" ")')" \
+    "DEVICE_IDENTITY_REQUIRED AUTH_BOOTSTRAP_TOKEN_INVALID" \
+    "setup code, no device: DEVICE_IDENTITY_REQUIRED first, alsoFailed names the setup code"
 
 wsr --connect "$(cparams '.auth={token:"'$TOKEN'"}')"
 expect_hello "right token, no device" token

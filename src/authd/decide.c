@@ -8,7 +8,9 @@
  *   1. shared secret: rate-limit check, then compare (not yet reported);
  *   2. missing device identity (§5.7), which may hide the secret's error;
  *   3. device proof (§6);
- *   4. device-token auth if the shared secret did not succeed (§7.7);
+ *   4. bootstrap token (a setup code: clawgate issues none, so any is
+ *      invalid), then device-token auth, if the shared secret did not
+ *      succeed (§5.2, §7.7);
  *   5. still unauthenticated: the unauthorized reason (§4.2);
  *   6. pairing (§7.1-7.2), then device-token issuance.
  *
@@ -480,7 +482,9 @@ missing_device(struct attempt *at)
 			deny(at, AUTH_R_DEVICE_IDENTITY_REQUIRED);
 			/* What the reference's order hides. */
 			if (!at->auth_ok)
-				at->v->hidden_reason = at->reason;
+				at->v->hidden_reason =
+				    nonempty(authd_trim(r->bootstrap_token)) ?
+				    AUTH_R_BOOTSTRAP_TOKEN_INVALID : at->reason;
 		}
 		return 1;
 	}
@@ -493,7 +497,24 @@ missing_device(struct attempt *at)
 	return 1;
 }
 
-/* ---- 4. device token ------------------------------------------------- */
+/* ---- 4. bootstrap token, then device token --------------------------- */
+
+/*
+ * auth.bootstrapToken carries a device setup code (`openclaw qr`,
+ * `openclaw devices join-code`, a dashboard's #bootstrapToken=): single
+ * use, issued by the reference's gateway for one device.  clawgate issues
+ * none, so every one is invalid: the reference's bootstrap_token_invalid,
+ * in the reference's place (after the shared secret, before the device
+ * token, which may still succeed or name its own failure).  Nothing is
+ * compared, so there is nothing to rate-limit.
+ */
+static void
+bootstrap_token(struct attempt *at)
+{
+	if (at->auth_ok || !nonempty(authd_trim(at->r->bootstrap_token)))
+		return;
+	at->reason = AUTH_R_BOOTSTRAP_TOKEN_INVALID;
+}
 
 static void
 device_token(struct attempt *at)
@@ -780,6 +801,7 @@ authd_decide(struct authd *a, const struct auth_req *r, uint64_t now,
 	}
 	device_id_from_key(at.pk, at.device_id);
 	memcpy(v->device_id, at.device_id, sizeof(at.device_id));
+	bootstrap_token(&at);
 	device_token(&at);
 	settle_shared_failure(&at);
 	if (!at.auth_ok) {

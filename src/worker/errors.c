@@ -302,6 +302,11 @@ static const struct reason_info reasons[AUTH_R_MAX] = {
 	    "PAIRING_REQUIRED", "pairing-required", NULL, NULL },
 	[AUTH_R_UNAVAILABLE] = { RK_UNAVAILABLE, "UNAVAILABLE", NULL,
 	    "unavailable", NULL, "gateway starting; retry shortly" },
+	[AUTH_R_BOOTSTRAP_TOKEN_INVALID] = { RK_AUTH, "INVALID_REQUEST",
+	    "AUTH_BOOTSTRAP_TOKEN_INVALID", "bootstrap_token_invalid",
+	    "review_auth_configuration",
+	    "unauthorized: setup code invalid, expired, revoked, or already "
+	    "used (create a new code; review `openclaw devices list`)" },
 };
 
 /* A reason the table does not know: the reference's fallback. */

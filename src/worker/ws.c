@@ -226,6 +226,15 @@ log_unauthorized(struct conn *c, const struct auth_verdict *v)
 	    c->client.platform[0] ? c->client.platform : "n/a",
 	    c->client.instance[0] ? c->client.instance : "n/a", c->host,
 	    c->origin, c->ua, auth_reason_token(v->reason), guidance, req);
+	/* What the reference's message does not say (struggle #15). */
+	if (v->reason == AUTH_R_BOOTSTRAP_TOKEN_INVALID ||
+	    v->hidden_reason == AUTH_R_BOOTSTRAP_TOKEN_INVALID)
+		conn_log(c, "setup code", "the client sent auth.bootstrapToken: "
+		    "a device setup code (openclaw qr, openclaw devices "
+		    "join-code), not the gateway secret. clawgate has no setup "
+		    "codes: connect with the gateway token (clawgate dashboard "
+		    "prints it) or approve the device (clawgate devices "
+		    "approve)");
 }
 
 static void
