@@ -393,6 +393,7 @@ run_checks(struct doctor *d)
 	check_port(d);
 	check_containers(d);
 	check_loopback_peers(d);
+	check_nat_peers(d);
 }
 
 /*

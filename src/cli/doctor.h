@@ -88,5 +88,7 @@ void	check_instances(struct doctor *);
 void	check_port(struct doctor *);
 void	check_containers(struct doctor *);
 void	check_loopback_peers(struct doctor *);
+/* doctor_nat.c */
+void	check_nat_peers(struct doctor *);
 
 #endif /* CG_DOCTOR_H */
