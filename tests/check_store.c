@@ -2,10 +2,13 @@
  * check_store.c: the pairing store on disk (src/authd/store.c): round
  * trips, atomic replacement, and refusal of damaged documents.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,6 +468,38 @@ START_TEST(unreadable_refused)
 }
 END_TEST
 
+/* Names in the store's directory that start with STORE_TMP. */
+static int
+count_tmp(void)
+{
+	struct dirent	*e;
+	DIR		*d = opendir(dir);
+	int		 n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, STORE_TMP, strlen(STORE_TMP)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* store_save() as on a full disk: files may not grow past 16 bytes. */
+static int
+save_limited(struct store *st, char *err, size_t errlen)
+{
+	struct rlimit	old, small;
+	int		rc;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small.rlim_cur = 16;
+	small.rlim_max = old.rlim_max;
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	rc = store_save(st, A, err, errlen);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	return rc;
+}
+
 START_TEST(atomic_replace)
 {
 	struct store	*st;
@@ -487,17 +522,18 @@ START_TEST(atomic_replace)
 	/* ... and the stale temporary file is gone. */
 	ck_assert_int_eq(access(file_path(STORE_TMP), F_OK), -1);
 
-	/* A save that cannot write leaves the old document whole. */
+	/* A save that cannot write leaves the old document whole, and no
+	 * temporary file; the error names the one it wrote. */
 	tdev_init(&d2, 22);
 	pair(A, &d2, tok);
-	ck_assert_int_eq(mkdir(file_path(STORE_TMP), 0700), 0);
-	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, STORE_TMP ": cannot create") != NULL, "%s",
-	    err);
+	ck_assert_int_eq(save_limited(st, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, file_path(STORE_TMP "."),
+	    strlen(file_path(STORE_TMP "."))) == 0 &&
+	    strstr(err, ": cannot write: ") != NULL, "%s", err);
 	now = read_file(STORE_FILE);
 	ck_assert_str_eq(now, old);
 	free(now);
-	ck_assert_int_eq(rmdir(file_path(STORE_TMP)), 0);
+	ck_assert_int_eq(count_tmp(), 0);
 	/* Then the next save replaces it as a whole. */
 	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
 	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
@@ -533,6 +569,40 @@ START_TEST(pending_order_and_expiry)
 	ck_assert_ptr_nonnull(pairing_pending_get(authd_pairing(b), rid[2],
 	    NOW + PAIR_PENDING_TTL_MS + 1));
 	authd_free(b);
+}
+END_TEST
+
+/*
+ * Two writers on one directory (two clawgated sharing a stateDir, issue
+ * 10 item 8) must not write the same temporary file: one would truncate
+ * or rename away the other's half-written document.  Every version so
+ * far used pairing.json.tmp; a save now uses a name of its own.
+ */
+START_TEST(temp_file_is_private)
+{
+	struct store	*st;
+	struct authd	*b;
+	struct tdev	 d1;
+	char		 tok[DEVICE_TOKEN_LEN + 1], err[512], *other;
+
+	tdev_init(&d1, 31);
+	pair(A, &d1, tok);
+	st = open_store();
+	/* The other writer is half way through its document. */
+	write_file(STORE_TMP, "{\"version\":1,\"tokenKey\":\"half");
+	ck_assert_int_eq(store_save(st, A, err, sizeof(err)), 0);
+	ck_assert_int_eq(access(file_path(STORE_TMP), F_OK), 0);
+	other = read_file(STORE_TMP);
+	ck_assert_str_eq(other, "{\"version\":1,\"tokenKey\":\"half");
+	free(other);
+	ck_assert_int_eq(count_tmp(), 1);	/* ours is gone */
+	store_close(st);
+	/* Opening the store (authd's start, under the stateDir lock)
+	 * removes what a crash left behind. */
+	ck_assert_int_eq(load_into(&b, err, sizeof(err)), 0);
+	ck_assert_int_eq(verify(b, &d1, tok), 1);
+	authd_free(b);
+	ck_assert_int_eq(count_tmp(), 0);
 }
 END_TEST
 
@@ -669,6 +739,7 @@ store_suite(void)
 	tcase_add_test(tc, identity_and_duplicates_refused);
 	tcase_add_test(tc, unreadable_refused);
 	tcase_add_test(tc, atomic_replace);
+	tcase_add_test(tc, temp_file_is_private);
 	tcase_add_test(tc, pending_order_and_expiry);
 	tcase_add_test(tc, open_refuses_shared_dir);
 	tcase_add_test(tc, many_devices);

@@ -1,6 +1,12 @@
 #!/bin/bash
 # t_statedir.sh: the state directory as the operator sees it.
 #
+# One clawgated per state directory (issue 10 item 8): two instances with
+# their own ports and run directories but one clawgate.stateDir used to
+# run side by side, and each authd's saves erased the other's pairings.
+# The second is now refused with exit 78 and a message that names the
+# first; the first serves on; once it stops, the second starts.
+#
 # A child's reason for dying at start-up reaches the log every time
 # (issue 10 item 21): authd refuses a damaged pairing store with exit 78,
 # and the line that names the file travels to the master over IPC; the
@@ -13,7 +19,7 @@
 
 LOOPS=20
 FORCED=5
-plan $((LOOPS + FORCED + 3))
+plan $((LOOPS + FORCED + 3 + 12))
 
 T=statedir-token-0123456789abcdefghijk
 CONF='{"gateway":{"auth":{"mode":"token","token":"'$T'"}},"clawgate":{"workers":1}}'
@@ -78,3 +84,64 @@ isnt "$RC" 0 "truncated store, in the background: clawgated fails"
 tail -n +$((at + 1)) "$LOGFILE" | grep -qF -- "pairing store unusable: $STORE"
 ok $? "truncated store, in the background: $LOGFILE names $STORE"
 is "$(sha256sum <"$STORE")" "$before" "the damaged store is left as it was"
+
+# --- one clawgated per state directory ------------------------------------
+has()	# has TEXT DESC: $OUT holds TEXT
+{
+	if grep -qF -- "$1" <<<"$OUT"; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		diag "wanted: $1"
+		diag "output: $OUT"
+	fi
+}
+
+handshake_ok()
+{
+	wsr --connect "$(cparams ".auth={token:\"$T\"}")"
+	[ "$(q 'select(.ev=="recv" and .json.id=="c1") | .json.ok')" = true ]
+}
+
+start_daemon "$CONF"
+A_PID=$DAEMON_PID
+A_CONF=$DAEMON_CONF
+SHARED=$DAEMON_DIR/state
+STORE=$SHARED/authd/pairing.json
+B=$TESTDIR/second
+mkdir -p "$B/run" && chmod 700 "$B/run" || bail_out "cannot create $B"
+jq --arg s "$SHARED" --arg r "$B/run" \
+    '.clawgate += {stateDir: $s, runDir: $r}' <<<"$CONF" >"$B/clawgate.json5"
+[ ${#_daemon_prefix[@]} -gt 0 ] && chown -R "$CLAWGATE_TEST_USER:" "$B"
+B_PORT=$(free_port) || bail_out "no free port"
+before=$(sha256sum <"$STORE")
+
+# (Unrefused, it would run: 124 after 5 s.)
+OUT=$(HOME=$B timeout 5 "${_daemon_prefix[@]}" "$CLAWGATED" -d \
+    -f "$B/clawgate.json5" --port "$B_PORT" 2>&1 </dev/null)
+RC=$?
+is "$RC" 78 "a second clawgated on the same stateDir exits 78 (EX_CONFIG)"
+has "stateDir $SHARED is in use by clawgated pid $A_PID (config $A_CONF) started " \
+    "... the message names the stateDir, the holder's pid and config"
+has "stop it (\`clawgate -f $A_CONF gateway stop\`) or give this instance its own clawgate.stateDir" \
+    "... and the fix"
+like "$OUT" "started [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z: stop it" \
+    "... and when the holder started"
+is "$(head -n 1 "$SHARED/clawgated.lock" 2>/dev/null)" "$A_PID" \
+    "$SHARED/clawgated.lock names the holder"
+is "$(sha256sum <"$STORE")" "$before" "the refused instance left the store alone"
+ok 'kill -0 $A_PID' "the first instance still runs"
+ok handshake_ok "... and still serves"
+OUT=$("${_daemon_prefix[@]}" "$CLAWGATED" -n -f "$B/clawgate.json5" 2>&1)
+is "$?" 0 "checking the second's config (-n) takes no lock"
+
+stop_daemon
+DAEMON_DIR=$B DAEMON_CONF=$B/clawgate.json5 DAEMON_LOG=$B/daemon.log PORT=$B_PORT
+HOME=$B "${_daemon_prefix[@]}" "$CLAWGATED" -d -f "$DAEMON_CONF" \
+    --port "$PORT" >>"$DAEMON_LOG" 2>&1 </dev/null &
+DAEMON_PID=$!
+_daemon_ready
+is "$?" 0 "once the first has stopped, the second starts on the shared stateDir"
+ok handshake_ok "... and serves"
+is "$(head -n 1 "$SHARED/clawgated.lock" 2>/dev/null)" "$DAEMON_PID" \
+    "... and holds the lock"

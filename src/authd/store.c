@@ -9,6 +9,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -762,6 +763,31 @@ store_decode(struct authd *a, json_t *doc, char *err, size_t errlen)
 
 /* ---- files ------------------------------------------------------------ */
 
+/*
+ * Remove what a crash left half written: every STORE_TMP* file.  authd
+ * opens the store before its sandbox (which has no getdents) and while
+ * its master holds the state directory's lock, so no other writer can be
+ * working here.
+ */
+static void
+remove_leftovers(int dirfd)
+{
+	struct dirent	*e;
+	DIR		*d;
+	int		 fd;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, STORE_TMP, strlen(STORE_TMP)) == 0)
+			(void)unlinkat(dirfd, e->d_name, 0);
+	closedir(d);
+}
+
 struct store *
 store_open(const char *dir, char *err, size_t errlen)
 {
@@ -787,6 +813,7 @@ store_open(const char *dir, char *err, size_t errlen)
 		store_close(st);
 		return NULL;
 	}
+	remove_leftovers(st->dirfd);
 	return st;
 }
 
@@ -864,8 +891,6 @@ store_load(struct store *st, struct authd *a, char *err, size_t errlen)
 	size_t		 len;
 	int		 fd, rc;
 
-	/* A crash's leftover; if it cannot go, the next save says why. */
-	(void)unlinkat(st->dirfd, STORE_TMP, 0);
 	fd = openat(st->dirfd, STORE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK);
 	if (fd == -1 && errno == ENOENT)
@@ -919,11 +944,33 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * A temporary file of this save's own (mkstemp(3) in the sandbox, which
+ * has openat but no mkstemp path): another writer on the directory can
+ * never truncate it or rename it over the store half written.
+ */
+static int
+open_tmp(int dirfd, char *name, size_t len)
+{
+	uint32_t	r;
+	int		fd, i;
+
+	for (i = 0; i < 8; i++) {
+		randombytes_buf(&r, sizeof(r));
+		snprintf(name, len, "%s.%08x", STORE_TMP, r);
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd != -1 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
 int
 store_save(struct store *st, struct authd *a, char *err, size_t errlen)
 {
 	json_t		*doc;
-	char		*text;
+	char		*text, tmp[sizeof(STORE_TMP) + 16];
 	const char	*what;
 	size_t		 len;
 	int		 fd, saved;
@@ -940,9 +987,7 @@ store_save(struct store *st, struct authd *a, char *err, size_t errlen)
 	}
 	len = strlen(text);
 	what = "create";
-	fd = openat(st->dirfd, STORE_TMP, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1)
+	if ((fd = open_tmp(st->dirfd, tmp, sizeof(tmp))) == -1)
 		goto fail;
 	what = "write";
 	if (write_all(fd, text, len) == -1 || write_all(fd, "\n", 1) == -1)
@@ -957,7 +1002,7 @@ store_save(struct store *st, struct authd *a, char *err, size_t errlen)
 	}
 	fd = -1;
 	what = "rename";
-	if (renameat(st->dirfd, STORE_TMP, st->dirfd, STORE_FILE) == -1)
+	if (renameat(st->dirfd, tmp, st->dirfd, STORE_FILE) == -1)
 		goto fail;
 	/* The rename itself must survive a crash before we acknowledge. */
 	if (fsync(st->dirfd) == -1) {
@@ -975,8 +1020,11 @@ fail:
 	saved = errno;
 	if (fd != -1)
 		close(fd);
-	(void)unlinkat(st->dirfd, STORE_TMP, 0);
-	snprintf(err, errlen, "%s.tmp: cannot %s: %s", st->path, what,
+	if (strcmp(what, "create") != 0)	/* else it is not ours */
+		(void)unlinkat(st->dirfd, tmp, 0);
+	/* The directory's path (st->path less STORE_FILE), then ours. */
+	snprintf(err, errlen, "%.*s%s: cannot %s: %s",
+	    (int)(strlen(st->path) - strlen(STORE_FILE)), st->path, tmp, what,
 	    strerror(saved));
 	sodium_memzero(text, len);
 	free(text);

@@ -2,12 +2,14 @@
  * store.h: the pairing table and the device-token key on disk.
  *
  * One JSON document, <dir>/pairing.json, replaced atomically: written to
- * pairing.json.tmp (0600, O_NOFOLLOW), fsync'd, renamed over the old
- * file, then the directory fsync'd.  There is no checksum: crash safety
- * rests on rename(2) being atomic and on the two fsyncs, so a reader
- * sees the old document or the new one, never a mixture; a document
- * that does not parse or validate was damaged by something else, and
- * authd then refuses to start rather than forget its devices.
+ * a file of the save's own, pairing.json.tmp.<8 random hex digits>
+ * (O_EXCL, 0600, O_NOFOLLOW), fsync'd, renamed over the old file, then
+ * the directory fsync'd.  Leftovers of a crash go when the store is
+ * opened.  There is no checksum: crash safety rests on rename(2) being
+ * atomic and on the two fsyncs, so a reader sees the old document or the
+ * new one, never a mixture; a document that does not parse or validate
+ * was damaged by something else, and authd then refuses to start rather
+ * than forget its devices.
  *
  * The directory is opened once, before privileges are dropped; all
  * later file access is relative to that descriptor (openat, renameat,
@@ -33,7 +35,7 @@
 #include "authd.h"
 
 #define STORE_FILE		"pairing.json"
-#define STORE_TMP		"pairing.json.tmp"
+#define STORE_TMP		"pairing.json.tmp"	/* a prefix */
 #define STORE_VERSION		1
 #define STORE_MAX_BYTES		((size_t)1 << 30)	/* 1 GiB */
 

@@ -740,6 +740,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "clawgated: %s\n", lerr);
 		exit(CG_EXIT_FAIL);
 	}
+	if (lock_state_dir(m->cfg.state_dir, m->config_path, lerr,
+	    sizeof(lerr)) == -1) {
+		fprintf(stderr, "clawgated: %s\n", lerr);
+		lock_release();
+		exit(CG_EXIT_CONFIG);
+	}
 	if (listeners_probe(&m->cfg, m->cfg.port, lerr, sizeof(lerr)) == -1 ||
 	    listeners_open(&m->ls, &m->cfg, m->cfg.port, m->nworkers, lerr,
 	    sizeof(lerr)) == -1) {

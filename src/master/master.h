@@ -129,6 +129,9 @@ int	listeners_differ(const struct listener_set *, const struct cg_config *,
 /* lock.c */
 int	lock_acquire(const char *run_dir, const char *config_path,
 	    char *err, size_t errlen);
+/* One daemon per state directory: <stateDir>/clawgated.lock. */
+int	lock_state_dir(const char *state_dir, const char *config_path,
+	    char *err, size_t errlen);
 void	lock_release(void);
 void	lock_update_pid(const char *config_path);
 
