@@ -124,7 +124,63 @@ START_TEST(unknown_type)
 	ck_assert_int_eq(ipc_recv(sv[1], &m), 1);
 	ck_assert_int_eq(ipc_check(IPC_CH_MASTER_FROM_AUTHD, &m), -1);
 	ck_assert_str_eq(ipc_type_name(999), "unknown");
-	ck_assert_str_eq(ipc_type_name(IPC_A2W_VERDICT), "VERDICT");
+	ck_assert_str_eq(ipc_type_name(IPC_A2W_VERDICT), "A2W_VERDICT");
+}
+END_TEST
+
+/*
+ * The one message table (IPC_MESSAGES) permits exactly what the channels
+ * accepted before it replaced the per-channel switch: every type on
+ * every channel, with a payload and fd that fit the type.
+ */
+START_TEST(message_table_is_the_permit_table)
+{
+	static const uint16_t want[][5] = {
+		[IPC_CH_MASTER_FROM_AUTHD] = { IPC_X2M_READY, IPC_X2M_LOG,
+		    IPC_A2M_SECRETS_RESULT, IPC_A2M_RPC_RESULT },
+		[IPC_CH_MASTER_FROM_WORKER] = { IPC_X2M_READY, IPC_X2M_LOG,
+		    IPC_W2M_STATS },
+		[IPC_CH_AUTHD_FROM_MASTER] = { IPC_M2A_SECRETS, IPC_M2A_POLICY,
+		    IPC_M2A_WORKER_CHANNEL, IPC_M2A_RPC },
+		[IPC_CH_AUTHD_FROM_WORKER] = { IPC_W2A_AUTH_REQ, IPC_W2A_RPC,
+		    IPC_W2A_SESSION_END },
+		[IPC_CH_WORKER_FROM_MASTER] = { IPC_M2W_CONFIG,
+		    IPC_M2W_AUTHD_CHANNEL, IPC_M2W_DRAIN, IPC_M2W_LISTENER },
+		[IPC_CH_WORKER_FROM_AUTHD] = { IPC_A2W_VERDICT,
+		    IPC_A2W_RPC_RESULT, IPC_A2W_EVENT },
+	};
+	static const uint16_t withfd[] = { IPC_M2A_WORKER_CHANNEL,
+	    IPC_M2W_CONFIG, IPC_M2W_AUTHD_CHANNEL, IPC_M2W_LISTENER };
+	static struct ipc_msg	m;
+	unsigned		ch, t, i, permitted, n;
+
+	for (ch = IPC_CH_MASTER_FROM_AUTHD; ch <= IPC_CH_WORKER_FROM_AUTHD;
+	    ch++) {
+		n = 0;
+		for (t = 1; t < IPC_TYPE_MAX; t++) {
+			if (strcmp(ipc_type_name((uint16_t)t), "unknown") == 0)
+				continue;
+			permitted = 0;
+			for (i = 0; i < 5; i++)
+				permitted |= want[ch][i] == t;
+			memset(&m, 0, sizeof(m));
+			m.hdr.type = (uint16_t)t;
+			m.fd = -1;
+			for (i = 0; i < sizeof(withfd) / sizeof(withfd[0]); i++)
+				if (withfd[i] == t)
+					m.fd = 0;	/* any fd number */
+			/* The smallest size the type takes. */
+			for (m.hdr.len = 0; m.hdr.len <= IPC_MAX_MSG &&
+			    ipc_check((enum ipc_channel)ch, &m) != 0;
+			    m.hdr.len++)
+				;
+			ck_assert_msg((m.hdr.len <= IPC_MAX_MSG) == permitted,
+			    "channel %u, %s: permitted %u", ch,
+			    ipc_type_name((uint16_t)t), permitted);
+			n += permitted;
+		}
+		ck_assert_uint_gt(n, 0);
+	}
 }
 END_TEST
 
@@ -352,6 +408,7 @@ ipc_suite(void)
 	tcase_add_test(tc, auth_req_roundtrip);
 	tcase_add_test(tc, auth_req_strict);
 	tcase_add_test(tc, tlv_overflow);
+	tcase_add_test(tc, message_table_is_the_permit_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -140,71 +140,32 @@ bad:
 	return -1;
 }
 
-/* Size rules: exact for fixed payloads, bounds for variable ones. */
-enum size_rule { SZ_EXACT, SZ_RANGE };
+/* IPC_MESSAGES (ipc.h) as a table indexed by type. */
 struct type_rule {
-	enum size_rule	rule;
-	size_t		min, max;
-	int		fd;		/* 1 required, 0 forbidden */
 	const char	*name;
+	uint8_t		 from, to;	/* IPC_R_* */
+	uint8_t		 fd;		/* 1 required, 0 forbidden */
+	size_t		 min, max;
 };
 
+#define IPC_RULE(t, f, r, lo, hi, withfd)				\
+	[IPC_##t] = { #t, IPC_R_##f, IPC_R_##r, withfd, lo, hi },
 static const struct type_rule rules[IPC_TYPE_MAX] = {
-	[IPC_X2M_READY] = { SZ_EXACT, 4, 4, 0, "READY" },
-	[IPC_X2M_LOG] = { SZ_RANGE, 2, 1025, 0, "LOG" },
-	[IPC_W2M_STATS] = { SZ_EXACT, sizeof(struct ipc_worker_stats),
-	    sizeof(struct ipc_worker_stats), 0, "STATS" },
-	[IPC_M2A_SECRETS] = { SZ_RANGE, sizeof(struct ipc_secrets),
-	    sizeof(struct ipc_secrets) + 2 * 1024, 0, "SECRETS" },
-	[IPC_M2A_WORKER_CHANNEL] = { SZ_EXACT, 4, 4, 1, "WORKER_CHANNEL" },
-	[IPC_M2A_POLICY] = { SZ_EXACT, sizeof(struct ipc_auth_policy),
-	    sizeof(struct ipc_auth_policy), 0, "POLICY" },
-	[IPC_A2M_SECRETS_RESULT] = { SZ_EXACT, 4, 4, 0, "SECRETS_RESULT" },
-	[IPC_M2A_RPC] = { SZ_RANGE, 2, IPC_MAX_MSG, 0, "M2A_RPC" },
-	[IPC_A2M_RPC_RESULT] = { SZ_RANGE, 1, IPC_MAX_MSG, 0, "A2M_RPC_RESULT" },
-	[IPC_M2W_CONFIG] = { SZ_EXACT, sizeof(struct ipc_worker_config),
-	    sizeof(struct ipc_worker_config), 1, "CONFIG" },
-	[IPC_M2W_AUTHD_CHANNEL] = { SZ_EXACT, 4, 4, 1, "AUTHD_CHANNEL" },
-	[IPC_M2W_DRAIN] = { SZ_EXACT, 4, 4, 0, "DRAIN" },
-	[IPC_M2W_LISTENER] = { SZ_EXACT, sizeof(struct ipc_listener),
-	    sizeof(struct ipc_listener), 1, "LISTENER" },
-	[IPC_W2A_AUTH_REQ] = { SZ_RANGE, 1, IPC_MAX_MSG, 0, "AUTH_REQ" },
-	[IPC_A2W_VERDICT] = { SZ_EXACT, sizeof(struct auth_verdict),
-	    sizeof(struct auth_verdict), 0, "VERDICT" },
-	[IPC_W2A_RPC] = { SZ_RANGE, 2, IPC_MAX_MSG, 0, "RPC" },
-	[IPC_A2W_RPC_RESULT] = { SZ_RANGE, 2, IPC_MAX_MSG, 0, "RPC_RESULT" },
-	[IPC_A2W_EVENT] = { SZ_RANGE, 2, IPC_MAX_MSG, 0, "EVENT" },
-	[IPC_W2A_SESSION_END] = { SZ_EXACT, AUTH_SESSION_LEN,
-	    AUTH_SESSION_LEN, 0, "SESSION_END" },
+	IPC_MESSAGES(IPC_RULE)
 };
+#undef IPC_RULE
 
-/* Which types each receiver accepts. */
-static int
-permitted(enum ipc_channel ch, uint16_t type)
-{
-	switch (ch) {
-	case IPC_CH_MASTER_FROM_AUTHD:
-		return type == IPC_X2M_READY || type == IPC_X2M_LOG ||
-		    type == IPC_A2M_SECRETS_RESULT ||
-		    type == IPC_A2M_RPC_RESULT;
-	case IPC_CH_MASTER_FROM_WORKER:
-		return type == IPC_X2M_READY || type == IPC_X2M_LOG ||
-		    type == IPC_W2M_STATS;
-	case IPC_CH_AUTHD_FROM_MASTER:
-		return type == IPC_M2A_SECRETS || type == IPC_M2A_POLICY ||
-		    type == IPC_M2A_WORKER_CHANNEL || type == IPC_M2A_RPC;
-	case IPC_CH_AUTHD_FROM_WORKER:
-		return type == IPC_W2A_AUTH_REQ || type == IPC_W2A_RPC ||
-		    type == IPC_W2A_SESSION_END;
-	case IPC_CH_WORKER_FROM_MASTER:
-		return type == IPC_M2W_CONFIG || type == IPC_M2W_AUTHD_CHANNEL ||
-		    type == IPC_M2W_DRAIN || type == IPC_M2W_LISTENER;
-	case IPC_CH_WORKER_FROM_AUTHD:
-		return type == IPC_A2W_VERDICT || type == IPC_A2W_RPC_RESULT ||
-		    type == IPC_A2W_EVENT;
-	}
-	return 0;
-}
+/* Who receives on a channel, and from whom. */
+static const struct {
+	uint8_t	to, from;
+} channels[] = {
+	[IPC_CH_MASTER_FROM_AUTHD] = { IPC_R_MASTER, IPC_R_AUTHD },
+	[IPC_CH_MASTER_FROM_WORKER] = { IPC_R_MASTER, IPC_R_WORKER },
+	[IPC_CH_AUTHD_FROM_MASTER] = { IPC_R_AUTHD, IPC_R_MASTER },
+	[IPC_CH_AUTHD_FROM_WORKER] = { IPC_R_AUTHD, IPC_R_WORKER },
+	[IPC_CH_WORKER_FROM_MASTER] = { IPC_R_WORKER, IPC_R_MASTER },
+	[IPC_CH_WORKER_FROM_AUTHD] = { IPC_R_WORKER, IPC_R_AUTHD },
+};
 
 int
 ipc_check(enum ipc_channel ch, const struct ipc_msg *m)
@@ -212,14 +173,14 @@ ipc_check(enum ipc_channel ch, const struct ipc_msg *m)
 	const struct type_rule	*r;
 	size_t			 len = m->hdr.len;
 
-	if (m->hdr.type == IPC_NONE || m->hdr.type >= IPC_TYPE_MAX)
+	if (m->hdr.type == IPC_NONE || m->hdr.type >= IPC_TYPE_MAX ||
+	    (size_t)ch >= sizeof(channels) / sizeof(channels[0]))
 		return -1;
 	r = &rules[m->hdr.type];
-	if (r->name == NULL || !permitted(ch, m->hdr.type))
+	if (r->name == NULL || r->to != channels[ch].to ||
+	    (r->from & channels[ch].from) == 0)
 		return -1;
 	if (len < r->min || len > r->max)
-		return -1;
-	if (r->rule == SZ_EXACT && len != r->min)
 		return -1;
 	if (r->fd != (m->fd >= 0))
 		return -1;

@@ -6,6 +6,12 @@
  * payload, at most one fd (SCM_RIGHTS).  Receivers check the type against
  * the channel's permit table and the size against the type's rule;
  * anything unexpected is fatal for that channel (OpenSSH monitor style).
+ *
+ * This header and authproto.h (the connect request's TLV tags and the
+ * verdict) are the whole inter-process contract.  IPC_MESSAGES below is
+ * the one table of every message: who sends it to whom, its size rule and
+ * its fd rule.  It is also the permit table: a receiver accepts exactly
+ * the rows addressed to it from that sender (ipc_check()).
  */
 #ifndef CG_IPC_H
 #define CG_IPC_H
@@ -59,6 +65,45 @@ enum ipc_type {
 	IPC_W2A_SESSION_END,		/* char session[AUTH_SESSION_LEN] */
 	IPC_TYPE_MAX
 };
+
+/* Senders and receivers, as bits for the table's "from" column. */
+#define IPC_R_MASTER	0x1
+#define IPC_R_AUTHD	0x2
+#define IPC_R_WORKER	0x4
+#define IPC_R_CHILD	(IPC_R_AUTHD | IPC_R_WORKER)
+
+/*
+ * M(type, from, to, min, max, fd): a fixed payload has min == max; fd is
+ * 1 when the message must carry one, 0 when it must not.  Sizes refer to
+ * the structs of this header and authproto.h.
+ */
+#define IPC_MESSAGES(M)							\
+	M(X2M_READY, CHILD, MASTER, 4, 4, 0)				\
+	M(X2M_LOG, CHILD, MASTER, 2, 1025, 0)				\
+	M(W2M_STATS, WORKER, MASTER, sizeof(struct ipc_worker_stats),	\
+	    sizeof(struct ipc_worker_stats), 0)				\
+	M(M2A_SECRETS, MASTER, AUTHD, sizeof(struct ipc_secrets),	\
+	    sizeof(struct ipc_secrets) + 2 * 1024, 0)			\
+	M(M2A_WORKER_CHANNEL, MASTER, AUTHD, 4, 4, 1)			\
+	M(M2A_POLICY, MASTER, AUTHD, sizeof(struct ipc_auth_policy),	\
+	    sizeof(struct ipc_auth_policy), 0)				\
+	M(M2A_RPC, MASTER, AUTHD, 2, IPC_MAX_MSG, 0)			\
+	M(A2M_SECRETS_RESULT, AUTHD, MASTER, 4, 4, 0)			\
+	M(A2M_RPC_RESULT, AUTHD, MASTER, 1, IPC_MAX_MSG, 0)		\
+	M(M2W_CONFIG, MASTER, WORKER, sizeof(struct ipc_worker_config),	\
+	    sizeof(struct ipc_worker_config), 1)			\
+	M(M2W_AUTHD_CHANNEL, MASTER, WORKER, 4, 4, 1)			\
+	M(M2W_DRAIN, MASTER, WORKER, 4, 4, 0)				\
+	M(M2W_LISTENER, MASTER, WORKER, sizeof(struct ipc_listener),	\
+	    sizeof(struct ipc_listener), 1)				\
+	M(W2A_AUTH_REQ, WORKER, AUTHD, 1, IPC_MAX_MSG, 0)		\
+	M(A2W_VERDICT, AUTHD, WORKER, sizeof(struct auth_verdict),	\
+	    sizeof(struct auth_verdict), 0)				\
+	M(W2A_RPC, WORKER, AUTHD, 2, IPC_MAX_MSG, 0)			\
+	M(A2W_RPC_RESULT, AUTHD, WORKER, 2, IPC_MAX_MSG, 0)		\
+	M(A2W_EVENT, AUTHD, WORKER, 2, IPC_MAX_MSG, 0)			\
+	M(W2A_SESSION_END, WORKER, AUTHD, AUTH_SESSION_LEN,		\
+	    AUTH_SESSION_LEN, 0)
 
 /* A received message: header plus payload copied into `buf'. */
 struct ipc_msg {
