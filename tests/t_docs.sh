@@ -50,8 +50,9 @@ man_keys()
 {
 	awk -v a="$1" -v b="$2" '$0 == ".Sh " a { on = 1; next }
 	    $0 == ".Sh " b { exit } on' "$MAN5" |
-	    grep -oE '^\.It Ic (gateway|clawgate)\.[A-Za-z0-9.]+' |
-	    awk '$3 !~ /\.$/ { print $3 }' | sort -u
+	    grep -E '^\.It Ic (gateway|clawgate)\.' |
+	    grep -oE '(gateway|clawgate)\.[A-Za-z0-9.]+' |
+	    awk '$0 !~ /\.$/' | sort -u
 }
 
 # Backquoted keys in the README's "Not yet implemented" list.
