@@ -13,6 +13,8 @@ import { forgetDeviceToken, loadDeviceToken, loadIdentity, randomUUID,
 // First, before anything else: take the secret out of the address bar.
 
 const BASE = document.documentElement.dataset.basePath || "";
+// A pairing request id, as the gateway echoes them (protocol.md §7.4).
+const RID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const landing = takeSecretFromUrl();
 
 const WS_URL = `${location.protocol === "https:" ? "wss:" : "ws:"}//` +
@@ -24,7 +26,7 @@ function takeSecretFromUrl() {
 	const hash = new URLSearchParams(url.hash.replace(/^#/, ""));
 	const query = url.searchParams;
 	const out = { token: null, from: null, passwordDropped: false,
-	    legacyPath: null };
+	    legacyPath: null, approve: null };
 
 	// The fragment wins: it never reaches a server's logs.
 	if (hash.get("token")) {
@@ -46,7 +48,17 @@ function takeSecretFromUrl() {
 		p.delete("password");
 		return had;
 	};
-	const f = strip(hash) ? hash.toString() : url.hash.replace(/^#/, "");
+	// #approve=<requestId>: an operator's one-click approval link (it
+	// holds no secret; taken out too, so a reload does not ask again).
+	let approveSeen = false;
+	if (hash.has("approve")) {
+		const rid = hash.get("approve").trim();
+		out.approve = RID_RE.test(rid) ? rid : "";
+		hash.delete("approve");
+		approveSeen = true;
+	}
+	const f = strip(hash) || approveSeen ? hash.toString() :
+	    url.hash.replace(/^#/, "");
 	let queryChanged = strip(query);
 	// Old guides link to /chat?session=main: this UI is one page.
 	let path = url.pathname;
@@ -88,6 +100,11 @@ const state = {
 	pairingRid: null,	// the request this page is waiting on
 	refreshTimer: null,
 	pairingKey: null,	// the last device list shown
+	canPair: false,		// this connection has operator.pairing
+	approveRid: null,	// #approve=: the request to show (""=bad link)
+	approveDone: null,	// {decision, name} once acted on here
+	approveError: null,
+	approveList: null,	// the last device list, for the panel
 };
 
 function sessionGet(k) {
@@ -329,7 +346,10 @@ async function onConnected(gw, hello, using) {
 	    scopes.includes("operator.admin");
 	$("#pairing").hidden = !canPair;
 	$("#no-pairing").hidden = canPair;
+	state.canPair = canPair;
 	state.pairingKey = null;
+	state.approveList = null;
+	renderApprove(null);
 	if (canPair)
 		refreshPairing();
 	if (using === "device-token" && state.secret)
@@ -501,6 +521,10 @@ function showPairingRequired(e) {
 	const wait = waited < 60000 ? 2000 : waited < 600000 ? 5000 : null;
 	const cmd = rid ? `clawgate devices approve ${rid}` :
 	    "clawgate devices list";
+	// The same page, with the request: an operator who opens it in a
+	// Control UI already signed in to this gateway approves in one click.
+	const link = rid ? `${location.origin}${BASE}/#approve=` +
+	    encodeURIComponent(rid) : null;
 	showProblem({
 		key: "pairing:" + rid,
 		phase: "pairing-required",
@@ -521,10 +545,14 @@ function showPairingRequired(e) {
 			"this is a new one.") : null),
 		todo: h("div",
 		    h("p", "On the gateway host, run:"), command(cmd),
-		    h("p", "or approve it from a browser that is already " +
-		    "connected (Devices → Waiting for approval; the device code " +
-		    "is the start of its device id). This page connects by " +
-		    "itself once approved.")),
+		    link ? h("div.approve-link", h("p", "or send this link to " +
+			"someone signed in to this gateway's Control UI as an " +
+			"operator: it opens this request with Approve and " +
+			"Reject buttons."), command(link, "Copy approval link")) :
+			null,
+		    h("p", "An operator can also approve it under Devices → " +
+		    "Waiting for approval (the device code is the start of its " +
+		    "device id). This page connects by itself once approved.")),
 		live: wait ? `Waiting for approval… last checked ` +
 		    `${clock(Date.now())}.` : "Still not approved. Check again " +
 		    "once it is.",
@@ -744,6 +772,7 @@ async function refreshPairing() {
 		if (state.gw !== gw)
 			return;
 		pairingError(null);
+		renderApprove(list);
 		// Unchanged: keep the DOM (and a half-confirmed button) as is.
 		const key = JSON.stringify(list);
 		if (key === state.pairingKey)
@@ -808,6 +837,151 @@ function renderPending(pending) {
 	replace($("#pending-list"), items.length ? items :
 	    h("li.empty", "No device is waiting."));
 	$("#pending-title").textContent = `Waiting for approval (${items.length})`;
+}
+
+// ------------------------------------------------- #approve=<requestId>
+//
+// The link a waiting browser shows: here, one request with what it asks
+// for, and Approve / Reject over this page's own connection.
+
+let approveKey = null;	// what the panel shows (kept while unchanged)
+
+function renderApprove(list) {
+	const el = $("#approve");
+	const rid = state.approveRid;
+	if (list)
+		state.approveList = list;
+	else
+		list = state.approveList;
+	if (rid === null) {
+		el.hidden = true;
+		return;
+	}
+	const p = list ? (list.pending || []).find((x) => x.requestId === rid) :
+	    null;
+	const view = rid === "" ? "bad" : state.approveDone ? "done" :
+	    !state.hello ? "signin" : !state.canPair ? "cannot" :
+	    !list ? "loading" : p ? "pending" : "gone";
+	const key = JSON.stringify([view, p || null, state.approveError]);
+	if (key === approveKey && !el.hidden)
+		return;		// keep a half-confirmed Reject as it is
+	approveKey = key;
+	const close = h("button.approve-close", { type: "button", on: {
+	    click: () => {
+		state.approveRid = null;
+		el.hidden = true;
+	    } } }, "Close");
+	const ridCode = h("code.rid", rid);
+	let title, body;
+	switch (view) {
+	case "bad":
+		title = "This approval link is not valid";
+		body = h("p", "Its request id is not one the gateway gives out. " +
+		    "Ask for the link again, or run ", h("code",
+		    "clawgate devices list"), " on the gateway host.");
+		break;
+	case "done":
+		title = state.approveDone.decision === "approved" ?
+		    `Approved ${state.approveDone.name}` :
+		    `Rejected ${state.approveDone.name}`;
+		body = h("p", state.approveDone.decision === "approved" ?
+		    "The device connects by itself on its next try (a waiting " +
+		    "browser checks every few seconds)." : "The device is " +
+		    "told so on its next try; if it asks again, it gets a new " +
+		    "request.");
+		break;
+	case "signin":
+		title = "Approve a device";
+		body = h("p", "This link asks you to approve request ", ridCode,
+		    ". Once this page is connected to the gateway as an " +
+		    "operator, the request shows here with Approve and Reject. " +
+		    "If it asks for the gateway token, open the link that ",
+		    h("code", "clawgate dashboard"), " prints on the gateway " +
+		    "host, then this link again.");
+		break;
+	case "cannot": {
+		const a = state.hello?.auth || {};
+		title = "This page cannot approve devices";
+		body = h("div", h("p.why", "Approving a device needs the ",
+		    h("code", "operator.pairing"), " scope, and this connection " +
+		    `(${a.role || "operator"}, signed in with ` +
+		    `${a.method || "?"}) was granted ` + (a.scopes?.length ?
+		    a.scopes.join(", ") : "no scopes") + ". Open the link in a " +
+		    "browser signed in with the gateway token, or on the " +
+		    "gateway host run:"), command(`clawgate devices approve ${rid}`));
+		break;
+	}
+	case "loading":
+		title = "Approve a device";
+		body = h("p", "Looking up request ", ridCode, "…");
+		break;
+	case "gone":
+		title = "This request is no longer waiting";
+		body = h("p", "Request ", ridCode, " was approved, rejected or " +
+		    "expired (a request lasts 5 minutes after the device's " +
+		    "last try; a browser that still waits shows a new link). " +
+		    "The device lists below are current.");
+		break;
+	default: {
+		const name = deviceName(p);
+		title = `Approve ${name}?`;
+		const client = [p.clientId, p.clientMode].filter(Boolean)
+		    .join(" / ");
+		body = h("div",
+		    h("p", "A device asks to be paired with this gateway. " +
+		    "Approve it only if you know it: it gets the access below."),
+		    h("dl.facts.approve-facts",
+			h("dt", "Device"), h("dd", h("strong.approve-name", name),
+			    " (code ", h("code.shortcode", p.deviceId.slice(0, 8)),
+			    ")"),
+			client ? [h("dt", "Client"), h("dd.approve-client",
+			    client + (p.platform ? `, ${p.platform}` : ""))] :
+			    null,
+			h("dt", "Asks for"), h("dd.approve-scopes",
+			    (p.roles || [p.role]).filter(Boolean).join(", ") +
+			    (p.scopes?.length ? ": " + p.scopes.join(", ") :
+			    " (no scopes)")),
+			h("dt", "From"), h("dd.approve-from", p.remoteIp ||
+			    "this host or a local peer"),
+			p.browserOrigin ? [h("dt", "Page"),
+			    h("dd", p.browserOrigin)] : null,
+			h("dt", "Request"), h("dd", ridCode),
+			p.ts ? [h("dt", "Asked"), h("dd", ago(p.ts))] : null),
+		    state.approveError ? h("p.error", { role: "alert" },
+			state.approveError) : null,
+		    h("div.actions",
+			h("button.primary.approve-yes", { type: "button",
+			    on: { click: (ev) => {
+				ev.currentTarget.disabled = true;
+				decide("device.pair.approve", p, "approved");
+			    } } }, "Approve"),
+			confirmButton("Reject", "Really reject?", () =>
+			    decide("device.pair.reject", p, "rejected"),
+			    ".approve-no")));
+		break;
+	}
+	}
+	replace(el, h("div.card-head", h("h2#approve-title", title), close),
+	    body);
+	el.dataset.view = view;
+	el.hidden = false;
+}
+
+async function decide(method, p, decision) {
+	const gw = state.gw;
+	if (!gw)
+		return;
+	try {
+		await gw.request(method, { requestId: p.requestId });
+		state.approveDone = { decision, name: deviceName(p) };
+		state.approveError = null;
+	} catch (e) {
+		state.approveError = `${decision === "approved" ? "Approving" :
+		    "Rejecting"} failed: ${e.message}`;
+	}
+	approveKey = null;
+	renderApprove(null);
+	schedulePairingRefresh();
 }
 
 function renderPaired(paired) {
@@ -946,6 +1120,8 @@ async function start() {
 	sessionSet("clawgate.instance.v1", state.instanceId);
 	wireSettings();
 	renderSecretState();
+	state.approveRid = landing.approve;
+	renderApprove(null);
 	$("#status-refresh").addEventListener("click", refreshStatus);
 	$("#pairing-refresh").addEventListener("click", refreshPairing);
 	try {

@@ -45,7 +45,8 @@ const PLANS = {
 	main: [
 		["tokenized URL", 9], ["device token", 2], ["old guide link", 4],
 		["token missing", 2], ["wrong token", 5], ["remote, approved in " +
-		"the UI", 7], ["remote, approved from the CLI", 3],
+		"the UI", 7], ["remote, approved by link", 7],
+		["remote, approved from the CLI", 3],
 		["operator actions", 4], ["origin refused", 3],
 		["plain HTTP on a LAN name", 3], ["rate limited", 3],
 		["phone, dark", 3], ["keepalive", 1],
@@ -415,6 +416,83 @@ async function mainScenarios() {
 		    { timeout: WAIT });
 		check("the operator's lists move it from pending to paired",
 		    (await operator.$(item)) === null);
+	});
+
+	// Struggle #5: the waiting browser's link, opened in a Control UI
+	// that is already an operator (here the remote page approved above,
+	// in a new tab of its browser: same origin, its device token), shows
+	// the request and approves it in one click.
+	await scenario("remote, approved by link", async () => {
+		const page = await newPage();
+		const o = origin("127.0.0.2", HOP);
+		await page.goto(o + "/#token=" + encodeURIComponent(TOKEN));
+		const waiting = await waitState(page, "pairing-required");
+		const rid = await requestIdOf(page);
+		const link = waiting ? await text(page, ".approve-link code.cmd") :
+		    "";
+		check("the waiting page shows the approval link, with a copy " +
+		    "button", rid && link === `${o}/#approve=${rid}` &&
+		    (await page.$(".approve-link button.copy")) !== null) ||
+		    diag(`link: ${link}`);
+		const code = await text(page, "#my-code");
+		const op = await remote.context().newPage();
+		const problems = [];
+		op.on("pageerror", (e) => problems.push(e.message));
+		op.on("console", (m) => m.type() === "error" &&
+		    problems.push(m.text()));
+		await op.goto(link);
+		let shown = true;
+		try {
+			await op.waitForSelector('#approve[data-view="pending"]',
+			    { timeout: WAIT });
+		} catch (e) {
+			shown = false;
+			diag("approve panel: " + await text(op, "#approve")
+			    .catch(() => "?"));
+		}
+		const panel = shown ? await text(op, "#approve") : "";
+		check("the operator's page opened from the link shows the " +
+		    "request: device code, client, scopes, address", shown &&
+		    panel.includes(code) && panel.includes(rid) &&
+		    panel.includes("openclaw-control-ui") &&
+		    panel.includes("operator.pairing") &&
+		    panel.includes("127.0.0.2")) || diag(panel);
+		check("the link is taken out of the operator's address bar",
+		    !op.url().includes("approve=")) || diag(op.url());
+		await shot(op, "approve-link");
+		await op.click("#approve button.approve-yes").catch((e) =>
+		    diag(String(e)));
+		let done = true;
+		try {
+			await op.waitForSelector('#approve[data-view="done"]',
+			    { timeout: WAIT });
+		} catch (e) {
+			done = false;
+			diag("approve panel: " + await text(op, "#approve")
+			    .catch(() => "?"));
+		}
+		check("one click on Approve approves it (over the operator's " +
+		    "own connection)", done);
+		check("the waiting browser connects by itself",
+		    await waitState(page, "connected"));
+		check("no script or CSP error on the operator's page",
+		    problems.length === 0) || diag(problems.join("\n"));
+		// A page not signed in: it says what it needs first.
+		const anon = await newPage();
+		await anon.goto(local(`/#approve=${rid}`));
+		let signin = true;
+		try {
+			await anon.waitForSelector('#approve[data-view="signin"]',
+			    { timeout: WAIT });
+		} catch (e) {
+			signin = false;
+		}
+		check("a page that is not signed in says to sign in first",
+		    signin && (await text(anon, "#approve")).includes(
+		    "clawgate dashboard"));
+		await anon.context().close();
+		await op.close();
+		await page.context().close();
 	});
 
 	await scenario("remote, approved from the CLI", async () => {
