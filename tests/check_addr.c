@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "check_main.h"
 
 static int
 parse(const char *s, struct cg_addr *a)
@@ -131,14 +132,4 @@ addr_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(addr_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct check_program check_program = { addr_suite, NULL };

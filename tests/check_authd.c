@@ -18,6 +18,7 @@
 
 #include "authd.h"
 #include "authproto.h"
+#include "check_main.h"
 #include "config.h"
 #include "fingerprint.h"
 #include "ratelimit.h"
@@ -3582,17 +3583,10 @@ authd_suite(void)
 	return s;
 }
 
-int
-main(void)
+static int
+authd_init(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	if (sodium_init() < 0)
-		return 1;
-	sr = srunner_create(authd_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return sodium_init() < 0;
 }
+
+const struct check_program check_program = { authd_suite, authd_init };

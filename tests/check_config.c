@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "check_main.h"
 #include "config.h"
 #include "json5.h"
 #include "jsonwipe.h"
@@ -1758,14 +1759,4 @@ config_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(config_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct check_program check_program = { config_suite, NULL };

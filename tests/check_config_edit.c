@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "check_main.h"
 #include "config_edit.h"
 #include "json5.h"
 
@@ -394,14 +395,4 @@ edit_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(edit_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+const struct check_program check_program = { edit_suite, NULL };

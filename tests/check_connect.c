@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "check_main.h"
 #include "connect_params.h"
 #include "errors.h"
 
@@ -1780,14 +1781,4 @@ connect_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(connect_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct check_program check_program = { connect_suite, NULL };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "authproto.h"
+#include "check_main.h"
 #include "ipc.h"
 #include "log.h"
 
@@ -413,14 +414,4 @@ ipc_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ipc_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+const struct check_program check_program = { ipc_suite, NULL };

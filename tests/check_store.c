@@ -20,6 +20,7 @@
 
 #include "authd.h"
 #include "authproto.h"
+#include "check_main.h"
 #include "config.h"
 #include "scopes.h"
 #include "store.h"
@@ -748,17 +749,10 @@ store_suite(void)
 	return s;
 }
 
-int
-main(void)
+static int
+store_init(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	if (sodium_init() < 0)
-		return 1;
-	sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return sodium_init() < 0;
 }
+
+const struct check_program check_program = { store_suite, store_init };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "devsig.h"
 #include "sha1.h"
 #include "wsframe.h"
@@ -407,16 +408,10 @@ wsframe_suite(void)
 	return s;
 }
 
-int
-main(void)
+static int
+wsframe_init(void)
 {
-	SRunner	*sr = srunner_create(wsframe_suite());
-	int	 failed;
-
-	if (sodium_init() < 0)
-		return EXIT_FAILURE;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return sodium_init() < 0;
 }
+
+const struct check_program check_program = { wsframe_suite, wsframe_init };
