@@ -144,7 +144,7 @@ fail_all_pending(struct worker *w)
 	for (i = 0; i < PENDING_BUCKETS; i++)
 		while ((c = TAILQ_FIRST(bucket((uint64_t)i))) != NULL) {
 			authq_forget(c);
-			ws_verdict(c, &v);
+			handshake_verdict(c, &v);
 		}
 }
 
@@ -274,7 +274,7 @@ authd_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if ((c = lookup(m.hdr.id)) != NULL)
 			authq_forget(c);
 		if (c != NULL && c->state == CS_AUTHING)
-			ws_verdict(c, &v);
+			handshake_verdict(c, &v);
 		else if (v.result == VERDICT_OK && v.session[0] != '\0') {
 			/* Its client left (or timed out) while authd decided. */
 			(void)authq_send(w, IPC_W2A_SESSION_END, 0, v.session,

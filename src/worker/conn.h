@@ -49,9 +49,13 @@ struct client_info {
 	size_t		 scopes_len;	/* kept until the verdict */
 };
 
+struct backend;
+
 struct conn {
 	struct lws		*wsi;
 	enum conn_state		 state;
+	/* After hello-ok: who answers its frames (backend.h). */
+	const struct backend	*backend;
 	char			 id[37];	/* connId */
 	char			 nonce[37];	/* challenge nonce */
 	/* The socket peer and what we attribute to it. */

@@ -70,7 +70,10 @@ void	authq_forget(struct conn *);
 extern const struct lws_protocols worker_protocols[];
 void	ws_tick_all(struct worker *);
 struct auth_verdict;
-void	ws_verdict(struct conn *, const struct auth_verdict *);
+/* handshake.c */
+void	handshake_connect(struct worker *, struct conn *, const char *text,
+	    size_t len);
+void	handshake_verdict(struct conn *, const struct auth_verdict *);
 void	ws_ping_all(struct worker *);
 
 /* hello.c */
