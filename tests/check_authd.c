@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "authd.h"
+#include "authd_fixture.h"
 #include "authproto.h"
 #include "check_main.h"
 #include "config.h"
@@ -27,84 +28,11 @@
 #include "session.h"
 #include "store.h"
 
-#define NOW	1795342016742ULL
-#define NONCE	"3cabda82-4782-4df7-a1fe-1b4d291960da"
-#define TOKEN	"abc123"
 #define PASSWORD "p@ss&w0rd#"
-#define REMOTE	"10.200.77.2"
-#define S(x)	((struct auth_str){ (x), strlen(x) })
 #define RW	(SCOPE_BIT(SCOPE_READ) | SCOPE_BIT(SCOPE_WRITE))
 
-static struct authd	*A;
 /* The install's fingerprint key in these tests (fingerprint.h). */
 static const uint8_t	 FPKEY[32] = { 0x6b, 0x65, 0x79, [31] = 0x01 };
-
-/* A test device: an Ed25519 key from a one-byte seed. */
-struct tdev {
-	uint8_t	pk[32], sk[64];
-	char	id[DEVICE_ID_LEN + 1];
-	char	pub[64];
-	char	sig[128];
-};
-
-static void
-tdev_init(struct tdev *d, uint8_t seedbyte)
-{
-	uint8_t	seed[32];
-
-	memset(d, 0, sizeof(*d));
-	memset(seed, seedbyte, sizeof(seed));
-	crypto_sign_seed_keypair(d->pk, d->sk, seed);
-	device_id_from_key(d->pk, d->id);
-	sodium_bin2base64(d->pub, sizeof(d->pub), d->pk, 32,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-static const char *
-role_of(const struct auth_req *r)
-{
-	return r->role.p != NULL && r->role.len == 4 ? "node" : "operator";
-}
-
-/* Attach `d' to `r' and sign the current fields (v3 or v2). */
-static void
-tdev_sign(struct tdev *d, struct auth_req *r, int v3)
-{
-	uint8_t	 sig[64];
-	char	*pl;
-	size_t	 len;
-
-	r->flags |= AUTH_F_HAS_DEVICE;
-	r->dev_id = S(d->id);
-	r->dev_pubkey = S(d->pub);
-	if (r->dev_signed_at == 0)
-		r->dev_signed_at = NOW;
-	if (r->dev_nonce.p == NULL)
-		r->dev_nonce = S(NONCE);
-	pl = device_payload(r, role_of(r), v3, &len);
-	ck_assert_ptr_nonnull(pl);
-	crypto_sign_detached(sig, NULL, (unsigned char *)pl, len, d->sk);
-	free(pl);
-	sodium_bin2base64(d->sig, sizeof(d->sig), sig, sizeof(sig),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	r->dev_sig = S(d->sig);
-}
-
-static void
-req_base(struct auth_req *r, int local)
-{
-	memset(r, 0, sizeof(*r));
-	r->flags = local ? (AUTH_F_LOCAL | AUTH_F_LOOPBACK) : 0;
-	r->peer = S(local ? "127.0.0.1" : REMOTE);
-	r->client_id = S("cli");
-	r->client_mode = S("cli");
-	r->platform = S("linux");
-	r->role = S("operator");
-	r->scopes[0] = S("operator.read");
-	r->scopes[1] = S("operator.write");
-	r->nscopes = 2;
-	r->challenge_nonce = S(NONCE);
-}
 
 static void
 decide(const struct auth_req *r, uint64_t now, struct auth_verdict *v)
@@ -116,12 +44,7 @@ decide(const struct auth_req *r, uint64_t now, struct auth_verdict *v)
 static void
 setup_token(void)
 {
-	ck_assert_int_eq(sodium_init() >= 0, 1);
-	A = authd_new();
-	ck_assert_ptr_nonnull(A);
-	ck_assert_int_eq(authd_set_fingerprint_key(A, FPKEY), 0);
-	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_TOKEN, TOKEN,
-	    strlen(TOKEN), NULL, 0), 0);
+	A = test_authd(AUTHMODE_TOKEN, TOKEN, NULL, FPKEY);
 	authd_set_policy(A, NULL);
 }
 
@@ -143,28 +66,13 @@ unkeyed_fp(const char *s, char out[FINGERPRINT_LEN + 1])
 static void
 setup_password(void)
 {
-	ck_assert_int_eq(sodium_init() >= 0, 1);
-	A = authd_new();
-	ck_assert_ptr_nonnull(A);
-	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_PASSWORD, NULL, 0,
-	    PASSWORD, strlen(PASSWORD)), 0);
+	A = test_authd(AUTHMODE_PASSWORD, NULL, PASSWORD, NULL);
 }
 
 static void
 setup_none(void)
 {
-	ck_assert_int_eq(sodium_init() >= 0, 1);
-	A = authd_new();
-	ck_assert_ptr_nonnull(A);
-	ck_assert_int_eq(authd_set_secrets(A, AUTHMODE_NONE, NULL, 0, NULL,
-	    0), 0);
-}
-
-static void
-teardown(void)
-{
-	authd_free(A);
-	A = NULL;
+	A = test_authd(AUTHMODE_NONE, NULL, NULL, NULL);
 }
 
 static void
@@ -2185,7 +2093,7 @@ teardown_rpc(void)
 	rpc_free(R);
 	R = NULL;
 	msgs_clear();
-	teardown();
+	test_authd_free();
 }
 
 /* json_dumps into a static buffer (no leak in assertions). */
@@ -3379,8 +3287,7 @@ tmp_store(void)
 	struct store	*st;
 	char		 err[512];
 
-	snprintf(sdir, sizeof(sdir), "/tmp/check_authd.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(sdir));
+	test_dir_make(sdir, sizeof(sdir), "check_authd");
 	st = store_open(sdir, err, sizeof(err));
 	ck_assert_msg(st != NULL, "%s", err);
 	ck_assert_int_eq(store_load(st, A, err, sizeof(err)), 1);
@@ -3422,7 +3329,7 @@ START_TEST(rpc_durable_before_ack)
 	struct auth_verdict v;
 	struct sess	 adm;
 	struct tdev	 d, l;
-	char		 rid[REQUEST_ID_LEN + 1], err[512], cmd[128];
+	char		 rid[REQUEST_ID_LEN + 1], err[512];
 	json_t		*res;
 
 	rpc_free(R);
@@ -3473,8 +3380,7 @@ START_TEST(rpc_durable_before_ack)
 	rpc_free(R);
 	R = NULL;
 	store_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sdir);
-	ck_assert_int_eq(system(cmd), 0);
+	test_dir_remove(sdir);
 }
 END_TEST
 
@@ -3485,7 +3391,7 @@ authd_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("token");
-	tcase_add_checked_fixture(tc, setup_token, teardown);
+	tcase_add_checked_fixture(tc, setup_token, test_authd_free);
 	tcase_add_test(tc, verdict_fixed_and_zeroed);
 	tcase_add_test(tc, null_inputs_are_errors);
 	tcase_add_test(tc, no_auth_no_device_requires_device);
@@ -3509,24 +3415,24 @@ authd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("password");
-	tcase_add_checked_fixture(tc, setup_password, teardown);
+	tcase_add_checked_fixture(tc, setup_password, test_authd_free);
 	tcase_add_test(tc, password_mode);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("none");
-	tcase_add_checked_fixture(tc, setup_none, teardown);
+	tcase_add_checked_fixture(tc, setup_none, test_authd_free);
 	tcase_add_test(tc, mode_none);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("device");
-	tcase_add_checked_fixture(tc, setup_token, teardown);
+	tcase_add_checked_fixture(tc, setup_token, test_authd_free);
 	tcase_add_test(tc, vectors_6_4);
 	tcase_add_test(tc, pubkey_encodings);
 	tcase_add_test(tc, device_proof_failures);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ratelimit");
-	tcase_add_checked_fixture(tc, setup_token, teardown);
+	tcase_add_checked_fixture(tc, setup_token, test_authd_free);
 	tcase_add_test(tc, limiter_locks_at_nth_failure);
 	tcase_add_test(tc, limiter_success_resets_and_window_slides);
 	tcase_add_test(tc, limiter_missing_credentials_not_counted);
@@ -3545,7 +3451,7 @@ authd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pairing");
-	tcase_add_checked_fixture(tc, setup_token, teardown);
+	tcase_add_checked_fixture(tc, setup_token, test_authd_free);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, silent_local_pairing_and_reconnect);
 	tcase_add_test(tc, silent_pairing_does_not_prune);
@@ -3583,10 +3489,5 @@ authd_suite(void)
 	return s;
 }
 
-static int
-authd_init(void)
-{
-	return sodium_init() < 0;
-}
-
-const struct check_program check_program = { authd_suite, authd_init };
+const struct check_program check_program = { authd_suite,
+    authd_fixture_init };

@@ -19,118 +19,54 @@
 #include <sodium.h>
 
 #include "authd.h"
+#include "authd_fixture.h"
 #include "authproto.h"
 #include "check_main.h"
 #include "config.h"
 #include "scopes.h"
 #include "store.h"
 
-#define NOW	1795342016742ULL
-#define NONCE	"3cabda82-4782-4df7-a1fe-1b4d291960da"
-#define TOKEN	"abc123"
-#define S(x)	((struct auth_str){ (x), strlen(x) })
-
-static struct authd	*A;
-static char		 dir[64];
-
-struct tdev {
-	uint8_t	pk[32], sk[64];
-	char	id[DEVICE_ID_LEN + 1];
-	char	pub[64];
-	char	sig[128];
-};
-
-static void
-tdev_init(struct tdev *d, uint8_t seedbyte)
-{
-	uint8_t	seed[32];
-
-	memset(d, 0, sizeof(*d));
-	memset(seed, seedbyte, sizeof(seed));
-	crypto_sign_seed_keypair(d->pk, d->sk, seed);
-	device_id_from_key(d->pk, d->id);
-	sodium_bin2base64(d->pub, sizeof(d->pub), d->pk, 32,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
+static char	dir[64];
 
 /* A signed connect with the shared token, or with `devtok' if set. */
 static void
 req_for(struct auth_req *r, struct tdev *d, int local, uint64_t now,
     const char *devtok)
 {
-	uint8_t	 sig[64];
-	char	*pl;
-	size_t	 len;
-
-	memset(r, 0, sizeof(*r));
-	r->flags = AUTH_F_HAS_DEVICE |
-	    (local ? (AUTH_F_LOCAL | AUTH_F_LOOPBACK) : 0);
+	req_base(r, local);
 	if (!local) {
 		r->flags |= AUTH_F_HAS_ORIGIN;
 		r->origin = S("HTTPS://UI.clawgate.test:443");
+		r->peer = S("10.1.2.3");
 	}
-	r->peer = S(local ? "127.0.0.1" : "10.1.2.3");
-	r->client_id = S("cli");
-	r->client_mode = S("cli");
-	r->platform = S("linux");
 	r->name = S("box \"one\"");
-	r->role = S("operator");
-	r->scopes[0] = S("operator.read");
 	r->scopes[1] = S("operator.pairing");
-	r->nscopes = 2;
-	r->challenge_nonce = S(NONCE);
 	if (devtok != NULL)
 		r->device_token = S(devtok);
 	else
 		r->token = S(TOKEN);
-	r->dev_id = S(d->id);
-	r->dev_pubkey = S(d->pub);
 	r->dev_signed_at = now;
-	r->dev_nonce = S(NONCE);
-	pl = device_payload(r, "operator", 1, &len);
-	ck_assert_ptr_nonnull(pl);
-	crypto_sign_detached(sig, NULL, (unsigned char *)pl, len, d->sk);
-	free(pl);
-	sodium_bin2base64(d->sig, sizeof(d->sig), sig, sizeof(sig),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	r->dev_sig = S(d->sig);
+	tdev_sign(d, r, 1);
 }
 
 static struct authd *
 new_authd(void)
 {
-	struct authd	*a = authd_new();
-
-	ck_assert_ptr_nonnull(a);
-	ck_assert_int_eq(authd_set_secrets(a, AUTHMODE_TOKEN, TOKEN,
-	    strlen(TOKEN), NULL, 0), 0);
-	return a;
+	return test_authd(AUTHMODE_TOKEN, TOKEN, NULL, NULL);
 }
 
 static void
 setup(void)
 {
-	ck_assert_int_ge(sodium_init(), 0);
 	A = new_authd();
-	snprintf(dir, sizeof(dir), "/tmp/check_store.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-rm_rf(const char *d)
-{
-	char	cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-	ck_assert_int_eq(system(cmd), 0);
+	test_dir_make(dir, sizeof(dir), "check_store");
 }
 
 static void
 teardown(void)
 {
-	authd_free(A);
-	A = NULL;
-	rm_rf(dir);
+	test_authd_free();
+	test_dir_remove(dir);
 }
 
 static char *
@@ -437,9 +373,8 @@ START_TEST(identity_and_duplicates_refused)
 	free(doc);
 
 	/* The same record twice. */
-	rm_rf(dir);
-	snprintf(dir, sizeof(dir), "/tmp/check_store.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	test_dir_remove(dir);
+	test_dir_make(dir, sizeof(dir), "check_store");
 	doc = saved_doc();
 	p = strstr(doc, "\"devices\":[{") + strlen("\"devices\":[");
 	for (n = 0, depth = 0; n == 0 || depth > 0; n++)
@@ -749,10 +684,5 @@ store_suite(void)
 	return s;
 }
 
-static int
-store_init(void)
-{
-	return sodium_init() < 0;
-}
-
-const struct check_program check_program = { store_suite, store_init };
+const struct check_program check_program = { store_suite,
+    authd_fixture_init };
