@@ -6,6 +6,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 "$top/scripts/install-deps.sh" || exit 1
 "$top/scripts/install-users.sh" || exit 1
+# The Debian packaging tools, for tests/t_deb.sh (it says why it skips).
+"$top/scripts/install-deb-deps.sh" >/dev/null || echo "test: package build tools not installed; tests/t_deb.sh will say why" >&2
 # The reference OpenClaw CLI, for the interop tests (cached after the first run).
 "$top/scripts/install-interop.sh" >/dev/null || echo "test: interop client not installed; interop tests will say why" >&2
 # Headless Chromium and playwright-core, for the Control UI tests.
