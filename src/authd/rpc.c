@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "chanbudget.h"
 #include "log.h"
 #include "ob.h"
 #include "rpc.h"
@@ -1056,12 +1057,44 @@ verdict_unavailable(struct auth_verdict *v)
 	memcpy(v->role, role, sizeof(role));
 }
 
+/* A credential was compared and was wrong. */
+static int
+compared_and_failed(uint32_t reason)
+{
+	return reason == AUTH_R_TOKEN_MISMATCH ||
+	    reason == AUTH_R_PASSWORD_MISMATCH ||
+	    reason == AUTH_R_DEVICE_TOKEN_MISMATCH ||
+	    reason == AUTH_R_BOOTSTRAP_TOKEN_INVALID;
+}
+
+static void
+channel_over_budget(struct auth_verdict *v, uint64_t wait)
+{
+	sodium_memzero(v, sizeof(*v));
+	v->result = VERDICT_DENY;
+	v->reason = AUTH_R_RATE_LIMITED;
+	v->retry_after_ms = wait > UINT32_MAX ? UINT32_MAX : (uint32_t)wait;
+	snprintf(v->tenant, sizeof(v->tenant), "default");
+	snprintf(v->role, sizeof(v->role), "operator");
+}
+
 void
 rpc_connect(struct rpc *r, uint64_t chan, const struct auth_req *req,
     uint64_t now, struct auth_verdict *v)
 {
+	uint64_t	wait;
+
 	r->now = now;
+	/* The channel's own budget first (chanbudget.h): no comparison. */
+	if (cb_check(chan, now, &wait) == -1) {
+		channel_over_budget(v, wait);
+		return;
+	}
 	authd_decide(r->a, req, now, v);
+	if (v->result == VERDICT_DENY && compared_and_failed(v->reason))
+		wait = cb_failure(chan, now);
+	if (v->result != VERDICT_ERROR && wait > v->delay_ms)
+		v->delay_ms = wait > UINT32_MAX ? UINT32_MAX : (uint32_t)wait;
 	if (commit(r) == -1)
 		verdict_unavailable(v);
 	else if (v->result == VERDICT_OK &&
