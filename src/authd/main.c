@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <ev.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <malloc.h>
 #include <signal.h>
@@ -31,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "authd.h"
 #include "authproto.h"
 #include "clawgate.h"
@@ -81,7 +83,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: clawgate-authd -s slot -g generation -u user "
-	    "[-c chroot] [-S statedir] [-Dv]\n"
+	    "[-c chroot] [-S statedir] [-a file|syslog] [-Dv]\n"
 	    "(started by clawgated; not for direct use)\n");
 	exit(CG_EXIT_CONFIG);
 }
@@ -189,6 +191,27 @@ held_send(uint64_t chan, uint64_t id, const struct auth_verdict *v)
 		}
 }
 
+/* A device paired on its own connect (local, or a setup code). */
+static void
+audit_silent_pairing(const struct auth_req *req, const struct auth_verdict *v)
+{
+	json_t	*o;
+
+	o = json_pack("{s:s,s:s,s:s%,s:s%,s:o}", "event", "device.pair.silent",
+	    "operator", "silent", "deviceId", v->device_id,
+	    strnlen(v->device_id, sizeof(v->device_id)), "role", v->role,
+	    strnlen(v->role, sizeof(v->role)), "scopes",
+	    audit_scopes(v->scopes));
+	if (o == NULL)
+		return;
+	if (req->peer.p != NULL)
+		json_object_set_new(o, "peer", json_stringn(req->peer.p,
+		    req->peer.len));
+	json_object_set_new(o, "outcome", json_string("OK"));
+	audit_change(o);
+	json_decref(o);
+}
+
 static void
 answer(struct channel *c, const struct ipc_msg *m)
 {
@@ -207,6 +230,10 @@ answer(struct channel *c, const struct ipc_msg *m)
 		v.reason = AUTH_R_UNAVAILABLE;
 	} else
 		rpc_connect(rpc, c->id, &req, now_ms(), &v);
+	/* On disk before the answer leaves (audit.h). */
+	audit_verdict(&req, &v);
+	if (v.result == VERDICT_OK && (v.flags & VERDICT_F_SILENT_PAIRED))
+		audit_silent_pairing(&req, &v);
 	/* A delayed answer leaves authd late, whatever the worker does. */
 	if (v.delay_ms == 0 || v.result == VERDICT_ERROR ||
 	    hold_verdict(c->id, m->hdr.id, &v) == -1)
@@ -322,6 +349,15 @@ master_piece(void *arg, const void *p, size_t len)
 }
 
 /* The control socket's request, with the local operator's authority. */
+/* AUDIT_SYSLOG: the master writes the line to syslog(3). */
+static void
+audit_to_master(const char *line, size_t len)
+{
+	if (len > IPC_MAX_MSG - sizeof(struct ipc_hdr))
+		len = IPC_MAX_MSG - sizeof(struct ipc_hdr);
+	channel_send(&master_out, IPC_A2M_AUDIT, 0, line, len);
+}
+
 static void
 master_rpc(const struct ipc_msg *m)
 {
@@ -373,6 +409,16 @@ master_cb(struct ev_loop *l, ev_io *w, int revents)
 		case IPC_M2A_RPC:
 			master_rpc(&m);
 			break;
+		case IPC_M2A_AUDIT_FD: {
+			uint32_t mode;
+
+			memcpy(&mode, m.buf, sizeof(mode));
+			if ((mode == AUDIT_FILE) != (m.fd >= 0) ||
+			    mode > AUDIT_SYSLOG)
+				fatalx("bad audit log message from the master");
+			audit_set(mode, m.fd);
+			break;
+		}
 		}
 		sodium_memzero(m.buf, m.hdr.len);
 	}
@@ -477,11 +523,13 @@ main(int argc, char *argv[])
 	ev_signal	 sigterm;
 	const char	*user = "_clawgate_auth", *root = "", *dir = NULL;
 	char		 err[512];
+	const char	*audit = NULL;
 	int		 ch, debug = 0, verbose = 0, i;
 
 	json_wipe_on_free();	/* its requests carry secrets */
-	while ((ch = getopt(argc, argv, "c:Dg:S:s:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:Dg:S:s:u:v")) != -1) {
 		switch (ch) {
+		case 'a': audit = optarg; break;
 		case 'c': root = optarg; break;
 		case 'D': debug = 1; break;
 		case 'g': case 's': break;
@@ -494,6 +542,18 @@ main(int argc, char *argv[])
 	check_slot(CG_FD_MASTER);
 	fd_set_nonblock(CG_FD_MASTER);
 	log_init_child("authd", CG_FD_MASTER, verbose);
+	/* The audit log: the master's file in its slot, or lines to it. */
+	audit_init(audit_to_master);
+	if (audit != NULL && strcmp(audit, "file") == 0) {
+		if (fcntl(CG_FD_AUDIT, F_GETFD) == -1)
+			fatalx("-a file without a descriptor in slot %d",
+			    CG_FD_AUDIT);
+		(void)fcntl(CG_FD_AUDIT, F_SETFD, FD_CLOEXEC);
+		audit_set(AUDIT_FILE, CG_FD_AUDIT);
+	} else if (audit != NULL && strcmp(audit, "syslog") == 0)
+		audit_set(AUDIT_SYSLOG, -1);
+	else if (audit != NULL)
+		usage();
 
 	/* No core files, no ptrace from other uids: secrets live here. */
 	(void)setrlimit(RLIMIT_CORE, &rl);
@@ -538,6 +598,7 @@ main(int argc, char *argv[])
 	load_store();
 	if ((rpc = rpc_new(authd, store, rpc_send, NULL)) == NULL)
 		fatalx("out of memory");
+	rpc_set_audit(rpc, audit_change);
 
 	if (ipc_send(CG_FD_MASTER, IPC_X2M_READY, 0, &(uint32_t){ 0 }, 4, -1)
 	    == -1)

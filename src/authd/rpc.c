@@ -47,6 +47,9 @@ struct rpc {
 	uint64_t	 now;		/* of the operation under way */
 	json_t		*events;	/* queued for step 3 */
 	json_t		*closes;	/* queued for step 5 */
+	json_t		*audits;	/* change records, out after the save */
+	void		(*audit)(json_t *);
+	const char	*op;		/* the local operator, for retirements */
 };
 
 /* Who is calling, from its session. */
@@ -57,6 +60,7 @@ struct caller {
 	const char	*device_id;	/* NULL without a device */
 	int		 admin;
 	int		 self_scoped;	/* device token, not admin */
+	const char	*op;		/* for the audit log: who it is */
 };
 
 /* ---- JSON building ----------------------------------------------------- */
@@ -632,6 +636,58 @@ param_str(json_t *params, const char *k, char *buf, size_t len)
 	return buf;
 }
 
+/* ---- the audit log ------------------------------------------------------ */
+
+void
+rpc_set_audit(struct rpc *r, void (*fn)(json_t *))
+{
+	r->audit = fn;
+}
+
+/* A change, recorded once the save has told whether it holds. */
+static void
+audit_note(struct rpc *r, const char *op, const char *event,
+    const char *device_id, int role, const uint64_t *scopes, const char *rid)
+{
+	json_t	*o;
+
+	if (r->audit == NULL)
+		return;
+	if (r->audits == NULL && (r->audits = json_array()) == NULL)
+		return;
+	if ((o = json_pack("{s:s,s:s,s:s}", "event", event, "operator",
+	    op != NULL ? op : "control-socket", "deviceId", device_id)) ==
+	    NULL)
+		return;
+	if (role >= 0)
+		json_object_set_new(o, "role", json_string(pair_role_name(
+		    (uint32_t)role)));
+	if (scopes != NULL)
+		json_object_set_new(o, "scopes", json_scopes(*scopes));
+	if (rid != NULL)
+		json_object_set_new(o, "requestId", json_string(rid));
+	json_array_append_new(r->audits, o);
+}
+
+static void
+audit_flush(struct rpc *r, int saved)
+{
+	size_t	 i;
+	json_t	*o;
+
+	if (r->audits == NULL)
+		return;
+	json_array_foreach(r->audits, i, o) {
+		json_object_set_new(o, "outcome", json_string(saved ? "OK" :
+		    "ERROR"));
+		if (!saved)
+			json_object_set_new(o, "details", json_pack("{s:s}",
+			    "code", "UNAVAILABLE"));
+		r->audit(o);
+	}
+	json_array_clear(r->audits);
+}
+
 /* ---- the methods -------------------------------------------------------- */
 
 static int
@@ -797,6 +853,8 @@ m_approve(struct rpc *r, const struct caller *c, json_t *params)
 		return res_err(E_UNAVAILABLE, "out of memory");
 	log_info("device pairing approved device=%s role=%s", d->device_id,
 	    pair_role_name(d->role));
+	audit_note(r, c->op, "device.pair.approve", d->device_id,
+	    (int)d->role, &d->approved_scopes, rid);
 	return res_ok(json_pack("{s:s,s:o}", "requestId", rid, "device",
 	    device_view(d, -1)));
 }
@@ -820,6 +878,8 @@ m_reject(struct rpc *r, const struct caller *c, json_t *params)
 	if (pairing_reject(r->p, rid, r->now, &res) != PAIR_OK)
 		return res_err(E_INVALID, "unknown requestId");
 	log_info("device pairing rejected device=%s", res.device_id);
+	audit_note(r, c->op, "device.pair.reject", res.device_id, -1, NULL,
+	    rid);
 	return res_ok(json_pack("{s:s,s:s}", "requestId", rid, "deviceId",
 	    res.device_id));
 }
@@ -842,6 +902,7 @@ m_remove(struct rpc *r, const struct caller *c, json_t *params)
 	if (pairing_remove(r->p, id) != PAIR_OK)
 		return res_err(E_INVALID, "unknown deviceId");
 	log_info("paired device removed device=%s", id);
+	audit_note(r, c->op, "device.pair.remove", id, -1, NULL, NULL);
 	queue_close(r, id, -1, CLOSE_REMOVED);
 	return res_ok(json_pack("{s:s}", "deviceId", id));
 }
@@ -922,6 +983,8 @@ m_rotate(struct rpc *r, const struct caller *c, json_t *params)
 	ob_ms(&b, "rotatedAtMs", res.at_ms, 1);
 	ob_str(&b, "tokenDelivery", inband ? "in-band" :
 	    "withheld-cross-device");
+	audit_note(r, c->op, "device.token.rotate", id, role, &res.scopes,
+	    NULL);
 	sodium_memzero(&res, sizeof(res));
 	log_info("device token rotated device=%s role=%s", id,
 	    pair_role_name((uint32_t)role));
@@ -961,6 +1024,7 @@ m_revoke(struct rpc *r, const struct caller *c, json_t *params)
 	}
 	log_info("device token revoked device=%s role=%s", id,
 	    pair_role_name((uint32_t)role));
+	audit_note(r, c->op, "device.token.revoke", id, role, NULL, NULL);
 	queue_close(r, id, role, CLOSE_REVOKED);
 	return res_ok(json_pack("{s:s,s:s,s:I}", "deviceId", res.device_id,
 	    "role", pair_role_name((uint32_t)role), "revokedAtMs",
@@ -1035,6 +1099,7 @@ rpc_free(struct rpc *r)
 	sessions_free(r->ss);
 	json_decref(r->events);
 	json_decref(r->closes);
+	json_decref(r->audits);
 	free(r);
 }
 
@@ -1111,10 +1176,13 @@ rpc_connect(struct rpc *r, uint64_t chan, const struct auth_req *req,
 static void
 finish(struct rpc *r, uint64_t chan, uint64_t id, json_t *res)
 {
-	if (commit(r) == -1) {
+	int	saved;
+
+	if (!(saved = commit(r) == 0)) {
 		json_decref(res);
 		res = res_err(E_UNAVAILABLE, MSG_STORE);
 	}
+	audit_flush(r, saved);	/* before the answer leaves */
 	send_events(r);
 	send_result(r, chan, id, res);
 	apply_closes(r);
@@ -1158,6 +1226,7 @@ caller_from(struct caller *c, const struct session *s)
 	c->admin = (s->scopes & SCOPE_BIT(SCOPE_ADMIN)) != 0;
 	c->self_scoped = s->method == AUTH_M_DEVICE_TOKEN && !c->admin &&
 	    c->device_id != NULL;
+	c->op = c->device_id != NULL ? c->device_id : s->principal;
 }
 
 void
@@ -1208,23 +1277,27 @@ rpc_channel_gone(struct rpc *r, uint64_t chan)
 
 /* The local operator: full authority, the same steps as rpc_call. */
 static char *
-admin_run(struct rpc *r, const char *method, json_t *params, uint64_t now)
+admin_run(struct rpc *r, const char *method, json_t *params, uint64_t now,
+    const char *op)
 {
 	struct caller	 c;
 	json_t		*res;
 	char		*text;
+	int		 saved;
 
 	memset(&c, 0, sizeof(c));
 	c.role = PAIR_ROLE_OPERATOR;
 	c.scopes = SCOPE_BIT(SCOPE_COUNT) - 1;
 	c.method = AUTH_M_TOKEN;
 	c.admin = 1;
+	c.op = op != NULL ? op : "control-socket";
 	r->now = now;
 	res = dispatch(r, &c, method, params);
-	if (commit(r) == -1) {
+	if (!(saved = commit(r) == 0)) {
 		json_decref(res);
 		res = res_err(E_UNAVAILABLE, MSG_STORE);
 	}
+	audit_flush(r, saved);
 	send_events(r);
 	text = result_text(res);
 	apply_closes(r);
@@ -1244,7 +1317,7 @@ rpc_admin(struct rpc *r, const char *method, const char *params,
 	if (pj == NULL)
 		return result_text(res_err(E_INVALID,
 		    "invalid %.64s params: not JSON", method));
-	text = admin_run(r, method, pj, now);
+	text = admin_run(r, method, pj, now, NULL);
 	json_decref(pj);
 	return text;
 }
@@ -1309,6 +1382,10 @@ send_session_closes(struct rpc *r, json_t *by_chan)
 static void
 retired_token(void *arg, const char *device_id, uint32_t role)
 {
+	struct rpc	*r = arg;
+
+	audit_note(r, r->op, "device.token.revoke", device_id, (int)role,
+	    NULL, NULL);
 	queue_close(arg, device_id, (int)role, CLOSE_REVOKED);
 }
 
@@ -1347,6 +1424,7 @@ secret_rotated(struct rpc *r, json_t *params, uint64_t now)
 	saved = commit(r) == 0;		/* a failure undoes the retirement */
 	if (!saved)
 		ntok = 0;
+	audit_flush(r, saved);
 	st.by_chan = json_object();
 	st.bad = st.by_chan == NULL;
 	nsess = sessions_end_stale_secret(r->ss, gen, stale_session, &st);
@@ -1380,7 +1458,7 @@ char *
 rpc_admin_request(struct rpc *r, const void *req, size_t len, uint64_t now)
 {
 	json_error_t	 je;
-	json_t		*doc, *m, *params, *empty = NULL;
+	json_t		*doc, *m, *params, *empty = NULL, *op;
 	const char	*k;
 	json_t		*v;
 	char		*text;
@@ -1394,7 +1472,8 @@ rpc_admin_request(struct rpc *r, const void *req, size_t len, uint64_t now)
 		bad = 1;
 	else
 		json_object_foreach(doc, k, v)
-			if (strcmp(k, "method") != 0 && strcmp(k, "params") != 0)
+			if (strcmp(k, "method") != 0 && strcmp(k, "params") != 0 &&
+			    (strcmp(k, "operator") != 0 || !json_is_string(v)))
 				bad = 1;
 	if (bad) {
 		json_decref(doc);
@@ -1402,6 +1481,8 @@ rpc_admin_request(struct rpc *r, const void *req, size_t len, uint64_t now)
 		return result_text(res_err(E_INVALID, "malformed rpc request"));
 	}
 	params = json_object_get(doc, "params");
+	op = json_object_get(doc, "operator");
+	r->op = op != NULL ? json_string_value(op) : "control-socket";
 	if (params == NULL || json_is_null(params))
 		params = empty = json_object();
 	if (params == NULL)
@@ -1411,7 +1492,8 @@ rpc_admin_request(struct rpc *r, const void *req, size_t len, uint64_t now)
 		    result_text(res_err(E_INVALID, "invalid "
 		    "gateway.secret.rotated params: must be object"));
 	else
-		text = admin_run(r, json_string_value(m), params, now);
+		text = admin_run(r, json_string_value(m), params, now, r->op);
+	r->op = NULL;
 	json_decref(empty);
 	json_decref(doc);
 	return text;

@@ -92,8 +92,17 @@ int		 rpc_dirty(const struct rpc *);
 char		*rpc_admin(struct rpc *, const char *method,
 		    const char *params, uint64_t now_ms);
 /*
- * The same for an IPC_M2A_RPC payload, {"method":..., "params":...}
- * (params optional): the control socket's request as the master
+ * The audit log: `fn' gets each pairing or token change once the save
+ * has told whether it holds ("outcome"), before the answer leaves.
+ * `rec' is rpc.c's.  NULL (the default): no records.
+ */
+struct json_t;
+void		 rpc_set_audit(struct rpc *, void (*fn)(struct json_t *rec));
+
+/*
+ * The same for an IPC_M2A_RPC payload, {"method":..., "params":...,
+ * "operator":...} (params optional; operator, "local uid N", names the
+ * caller in the audit log): the control socket's request as the master
  * forwards it.  A malformed request gets an INVALID_REQUEST result.
  * One method more is the master's own, sent after a token rotation
  * once authd holds the new secret: "gateway.secret.rotated"

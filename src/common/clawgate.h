@@ -28,6 +28,7 @@
 /* Fixed fd slots for children (sshd's REEXEC_* idea). */
 #define CG_FD_MASTER		3	/* SEQPACKET to the master */
 #define CG_FD_AUTHD		4	/* worker only: SEQPACKET to authd */
+#define CG_FD_AUDIT		4	/* authd only: the audit log, if any */
 #define CG_FD_LISTEN0		5	/* worker only: first listening socket */
 #define CG_MAX_LISTENERS	8
 

@@ -1129,6 +1129,36 @@ k_log_file(struct ctx *x, const char *path, json_t *v)
 	return get_abspath(x, path, v, x->c->log_file);
 }
 
+/* An absolute path, or "syslog", or "off". */
+static int
+k_audit_path(struct ctx *x, const char *path, json_t *v)
+{
+	const char	*s;
+
+	if (get_string(x, path, v, &s) == -1)
+		return -1;
+	if (strcmp(s, "syslog") == 0 || strcmp(s, "off") == 0)
+		return get_field(x, path, v, x->c->audit_path,
+		    sizeof(x->c->audit_path));
+	if (s[0] != '/')
+		return errat(x, loc_value(x, path), "%s: must be an absolute "
+		    "path (starting with '/'), \"syslog\" or \"off\"", path);
+	return get_abspath(x, path, v, x->c->audit_path);
+}
+
+static const struct keydef audit_keys[] = {
+	{ "path", k_audit_path, NULL, 0 },
+	{ NULL, NULL, NULL, 0 }
+};
+
+static int
+k_audit(struct ctx *x, const char *path, json_t *v)
+{
+	if (!json_is_object(v))
+		return type_err(x, path, v, "an object");
+	return walk(x, path, v, audit_keys);
+}
+
 static const struct keydef clawgate_keys[] = {
 	{ "workers", k_workers, NULL, 0 },
 	{ "user", k_user, NULL, 0 },
@@ -1138,6 +1168,7 @@ static const struct keydef clawgate_keys[] = {
 	{ "chrootDir", k_chroot_dir, NULL, 0 },
 	{ "logFile", k_log_file, NULL, 0 },
 	{ "controlGroup", k_control_group, NULL, 0 },
+	{ "audit", k_audit, NULL, 0 },
 	{ NULL, NULL, NULL, 0 }
 };
 

@@ -75,6 +75,8 @@ struct cg_config {
 	char		chroot_dir[PATH_MAX];	/* empty dir, "/var/empty" */
 	char		log_file[PATH_MAX];	/* "" = stderr/syslog */
 	char		control_group[64];	/* may use the control socket */
+	/* clawgate.audit.path: "" = <stateDir>/audit.jsonl, "syslog", "off" */
+	char		audit_path[PATH_MAX];
 
 	/*
 	 * Non-fatal findings of the last load, "file:line:col: text", for

@@ -144,7 +144,7 @@ bad:
 struct type_rule {
 	const char	*name;
 	uint8_t		 from, to;	/* IPC_R_* */
-	uint8_t		 fd;		/* 1 required, 0 forbidden */
+	uint8_t		 fd;		/* 1 required, 0 forbidden, 2 may */
 	size_t		 min, max;
 };
 
@@ -182,7 +182,7 @@ ipc_check(enum ipc_channel ch, const struct ipc_msg *m)
 		return -1;
 	if (len < r->min || len > r->max)
 		return -1;
-	if (r->fd != (m->fd >= 0))
+	if (r->fd != 2 && r->fd != (m->fd >= 0))
 		return -1;
 	return 0;
 }

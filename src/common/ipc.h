@@ -41,10 +41,14 @@ enum ipc_type {
 	IPC_M2A_SECRETS = 16,		/* struct ipc_secrets + secret bytes */
 	IPC_M2A_WORKER_CHANNEL,		/* u32 slot, fd = authd end */
 	IPC_M2A_POLICY,			/* struct ipc_auth_policy */
-	IPC_M2A_RPC,			/* JSON {method, params}: local operator */
+	IPC_M2A_RPC,			/* JSON {method, params[, operator]}:
+					   the local operator */
+	IPC_M2A_AUDIT_FD,		/* u32 enum ipc_audit_mode, fd = the
+					   audit log (AUDIT_FILE only) */
 	/* authd -> master */
 	IPC_A2M_SECRETS_RESULT = 32,	/* u32 ok */
 	IPC_A2M_RPC_RESULT,		/* JSON, pieces as IPC_A2W_RPC_RESULT */
+	IPC_A2M_AUDIT,			/* one audit line for syslog(3) */
 	/* master -> worker */
 	IPC_M2W_CONFIG = 48,		/* struct ipc_worker_config, fd = pre-auth zone */
 	IPC_M2W_AUTHD_CHANNEL,		/* fd = new authd channel */
@@ -74,8 +78,8 @@ enum ipc_type {
 
 /*
  * M(type, from, to, min, max, fd): a fixed payload has min == max; fd is
- * 1 when the message must carry one, 0 when it must not.  Sizes refer to
- * the structs of this header and authproto.h.
+ * 1 when the message must carry one, 0 when it must not, 2 when it may.
+ * Sizes refer to the structs of this header and authproto.h.
  */
 #define IPC_MESSAGES(M)							\
 	M(X2M_READY, CHILD, MASTER, 4, 4, 0)				\
@@ -88,8 +92,10 @@ enum ipc_type {
 	M(M2A_POLICY, MASTER, AUTHD, sizeof(struct ipc_auth_policy),	\
 	    sizeof(struct ipc_auth_policy), 0)				\
 	M(M2A_RPC, MASTER, AUTHD, 2, IPC_MAX_MSG, 0)			\
+	M(M2A_AUDIT_FD, MASTER, AUTHD, 4, 4, 2)				\
 	M(A2M_SECRETS_RESULT, AUTHD, MASTER, 4, 4, 0)			\
 	M(A2M_RPC_RESULT, AUTHD, MASTER, 1, IPC_MAX_MSG, 0)		\
+	M(A2M_AUDIT, AUTHD, MASTER, 2, IPC_MAX_MSG, 0)			\
 	M(M2W_CONFIG, MASTER, WORKER, sizeof(struct ipc_worker_config),	\
 	    sizeof(struct ipc_worker_config), 1)			\
 	M(M2W_AUTHD_CHANNEL, MASTER, WORKER, 4, 4, 1)			\
@@ -213,6 +219,18 @@ struct ipc_auth_policy {
 	uint32_t	exempt_loopback;
 	uint32_t	ipv4_prefix;		/* rate-limit key prefixes */
 	uint32_t	ipv6_prefix;
+};
+
+/*
+ * The audit log (clawgate.audit.path): where authd writes one JSON line
+ * per decision.  AUDIT_FILE comes with the file's fd (opened by the
+ * master); AUDIT_SYSLOG sends each line to the master (IPC_A2M_AUDIT),
+ * which hands it to syslog(3): authd cannot reach /dev/log.
+ */
+enum ipc_audit_mode {
+	AUDIT_OFF = 0,
+	AUDIT_FILE = 1,
+	AUDIT_SYSLOG = 2,
 };
 
 struct ipc_worker_stats {

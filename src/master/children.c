@@ -77,7 +77,7 @@ place_fd(int fd, int slot)
 static void
 exec_child(struct master *m, struct child *c, int chan, int authd_chan)
 {
-	char		*argv[16], slot[16], gen[24];
+	char		*argv[20], slot[16], gen[24];
 	char		*envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	const char	*path;
 	sigset_t	 all;
@@ -98,8 +98,15 @@ exec_child(struct master *m, struct child *c, int chan, int authd_chan)
 			high[nh++] = fcntl(m->ls.l[i].fds[c->slot],
 			    F_DUPFD_CLOEXEC, 64);
 	}
+	if (c->kind == CHILD_AUTHD && m->audit_mode == AUDIT_FILE &&
+	    m->audit_fd != -1)
+		high[nh++] = fcntl(m->audit_fd, F_DUPFD_CLOEXEC, 64);
 	place_fd(high[0], CG_FD_MASTER);
 	maxfd = CG_FD_MASTER;
+	if (c->kind == CHILD_AUTHD && nh > 1) {
+		place_fd(high[1], CG_FD_AUDIT);
+		maxfd = CG_FD_AUDIT;
+	}
 	if (c->kind == CHILD_WORKER) {
 		if (high[1] >= 0)
 			place_fd(high[1], CG_FD_AUTHD);
@@ -133,6 +140,14 @@ exec_child(struct master *m, struct child *c, int chan, int authd_chan)
 	if (c->kind == CHILD_AUTHD) {
 		argv[n++] = "-S";
 		argv[n++] = m->authd_state_dir;
+		/* The audit log: a file in CG_FD_AUDIT, or lines to us. */
+		if (m->audit_mode == AUDIT_FILE && nh > 1) {
+			argv[n++] = "-a";
+			argv[n++] = "file";
+		} else if (m->audit_mode == AUDIT_SYSLOG) {
+			argv[n++] = "-a";
+			argv[n++] = "syslog";
+		}
 	}
 	if (m->sandbox_debug)
 		argv[n++] = "-D";
@@ -300,6 +315,11 @@ on_message(struct master *m, struct child *c, struct ipc_msg *msg)
 	}
 	case IPC_W2M_STATS:
 		memcpy(&c->stats, msg->buf, sizeof(c->stats));
+		break;
+	case IPC_A2M_AUDIT:
+		if (m->audit_mode == AUDIT_SYSLOG)
+			audit_syslog_line((const char *)msg->buf,
+			    msg->hdr.len);
 		break;
 	case IPC_A2M_RPC_RESULT:
 		control_rpc_result(m, msg->hdr.id, (const char *)msg->buf,

@@ -338,7 +338,7 @@ static json_t *
 revoke_old(struct master *m, struct ctl_client *c, json_t *req, int which)
 {
 	json_t	*rd = json_object_get(req, "revokeDevices"), *fwd;
-	char	*s;
+	char	*s, op[48];
 	int	 rc = -1;
 
 	if (rd != NULL && !json_is_boolean(rd))
@@ -349,8 +349,10 @@ revoke_old(struct master *m, struct ctl_client *c, json_t *req, int which)
 	    sizeof(c->fingerprint));
 	if (m->authd.fd == -1 || !m->authd.ready)
 		return rotation_answer(m, c, NULL);
-	fwd = json_pack("{s:s, s:{s:b}}", "method", "gateway.secret.rotated",
-	    "params", "revokeDevices", c->revoke_devices);
+	snprintf(op, sizeof(op), "local uid %ld", (long)c->uid);
+	fwd = json_pack("{s:s, s:{s:b}, s:s}", "method",
+	    "gateway.secret.rotated", "params", "revokeDevices",
+	    c->revoke_devices, "operator", op);
 	if ((s = json_dumps(fwd, JSON_COMPACT)) != NULL) {
 		c->rpc_id = ++next_rpc_id;
 		rc = ipc_send(m->authd.fd, IPC_M2A_RPC, c->rpc_id, s,
@@ -443,7 +445,7 @@ static json_t *
 cmd_rpc(struct master *m, struct ctl_client *c, json_t *req)
 {
 	json_t		*fwd;
-	char		*s;
+	char		*s, op[48];
 	const char	*method;
 	int		 rc;
 
@@ -453,8 +455,10 @@ cmd_rpc(struct master *m, struct ctl_client *c, json_t *req)
 		    "device.token.* method");
 	if (m->authd.fd == -1 || !m->authd.ready)
 		return err("authd is not running right now; retry in a moment");
-	fwd = json_pack("{s:s, s:O?}", "method", method, "params",
-	    json_object_get(req, "params"));
+	/* The operator, for the audit log: the peer's uid. */
+	snprintf(op, sizeof(op), "local uid %ld", (long)c->uid);
+	fwd = json_pack("{s:s, s:O?, s:s}", "method", method, "params",
+	    json_object_get(req, "params"), "operator", op);
 	s = json_dumps(fwd, JSON_COMPACT);
 	json_decref(fwd);
 	if (s == NULL || strlen(s) > IPC_MAX_MSG - sizeof(struct ipc_hdr)) {

@@ -389,6 +389,7 @@ adopt_runtime_config(struct cg_config *cur, const struct cg_config *n)
 	cur->auth_mode = n->auth_mode;
 	cur->auth_mode_set = n->auth_mode_set;
 	cur->rate_limit = n->rate_limit;
+	memcpy(cur->audit_path, n->audit_path, sizeof(cur->audit_path));
 	cur->allow_no_auth_on_network = n->allow_no_auth_on_network;
 	memcpy(cur->local_peers, n->local_peers, sizeof(cur->local_peers));
 	cur->nlocal_peers = n->nlocal_peers;
@@ -496,6 +497,16 @@ master_reload(struct master *m, char *errbuf, size_t errlen)
 		log_info("reload: local peers %s; allowed origins %s; trusted "
 		    "proxies %s", lp, o ? ao : "none", tp);
 	}
+	/* The audit log: reopened, perhaps elsewhere. */
+	{
+		char	e[4400];
+
+		if (audit_open(m, e, sizeof(e)) == -1)
+			log_err("reload: audit log: %s; authd keeps writing "
+			    "the old one", e);
+		else
+			audit_send(m);
+	}
 	/* authd swaps its table atomically; workers keep their channels. */
 	children_refeed(m);
 	return 0;
@@ -517,6 +528,9 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			    "active: %s", e);
 		break;
 	}
+	case SIGUSR1:
+		audit_reopen(m);
+		break;
 	default:
 		log_info("%s: stopping", strsignal(w->signum));
 		children_stop(m);
@@ -767,6 +781,7 @@ main(int argc, char *argv[])
 	watch_signal(m, &m->sigterm, SIGTERM);
 	watch_signal(m, &m->sigint, SIGINT);
 	watch_signal(m, &m->sighup, SIGHUP);
+	watch_signal(m, &m->sigusr1, SIGUSR1);
 	m->control_gid = (gid_t)-1;
 	if (m->cfg.control_group[0] != '\0') {
 		struct group *gr = getgrnam(m->cfg.control_group);
@@ -783,6 +798,9 @@ main(int argc, char *argv[])
 	m->cfg.port = m->ls.port;	/* port 0: what the kernel chose */
 	if (m->foreground && (show_token || isatty(1)))
 		secret_print_dashboard(m);
+	m->audit_fd = -1;
+	if (audit_open(m, lerr, sizeof(lerr)) == -1)
+		fatalx("%s", lerr);
 	if (children_start(m) == -1)
 		fatalx("cannot start authd");
 	ev_run(m->loop, 0);

@@ -87,6 +87,9 @@ struct master {
 	unsigned		 authd_deaths;
 	uint64_t		 authd_death_times[4];
 	ev_signal		 sigterm, sigint, sighup, sigchld_dummy;
+	ev_signal		 sigusr1;	/* reopen the audit log */
+	int			 audit_fd;	/* -1 unless AUDIT_FILE */
+	enum ipc_audit_mode	 audit_mode;
 	ev_timer		 stop_timer;
 	int			 notify_fd;	/* daemonizing parent waits on it */
 	int			 announced;
@@ -100,6 +103,13 @@ struct master {
 /* main.c */
 void	master_worker_ready(struct master *);
 int	master_reload(struct master *, char *err, size_t errlen);
+
+/* audit.c */
+/* Open clawgate.audit.path into m->audit_fd (closing the old one). */
+int	audit_open(struct master *, char *err, size_t errlen);
+void	audit_send(struct master *);
+void	audit_reopen(struct master *);
+void	audit_syslog_line(const char *, size_t);
 
 /* control.c */
 int	control_open(struct master *, char *err, size_t errlen);
