@@ -12,7 +12,12 @@
 # queries:  jqf FILTER (per line, stdin), q FILTER / qs FILTER (on $OUT,
 #           per line / slurped), resq ID FILTER [CONN], srv_close [CONN],
 #           nres [CONN], nev EV [CONN], canon JSON, cparams [JQ-UPDATE...]
-# misc:     free_port, now_ms, http_get ARGS... (curl wrapper)
+# misc:     free_port, now_ms, http_get ARGS... (curl wrapper),
+#           wait_for TENTHS CMD..., secret, has TEXT LINE, contains TEXT STR,
+#           children_named NAME (the daemon's processes of that name)
+# CLI:      cg ARGS... / cgd ARGS... ($CLAWGATE; output in $OUT, status $RC)
+# interop:  use_openclaw [NOTE] (the reference CLI, or skip_all), then
+#           cli LABEL ARGS... ($COUT, $CERR, $CRC, $CMS), show, redact TEXT
 #
 # Everything a script starts is stopped from an EXIT trap; the scratch
 # directory is removed unless CLAWGATE_KEEP_TMP=1.
@@ -209,6 +214,37 @@ cparams()
 	jq -c "$expr" <<<"$base"
 }
 
+# wait_for TENTHS CMD...: poll every 0.1 s, at most TENTHS times, until
+# CMD succeeds; 0 if it did.
+wait_for()
+{
+	local i n=$1
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# secret: a fresh 43-char base64url value (32 random bytes).
+secret()
+{
+	head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+}
+
+# has TEXT LINE: TEXT has LINE as one whole line.
+has()
+{
+	grep -qxF -- "$2" <<<"$1"
+}
+
+# contains TEXT STRING: STRING occurs in TEXT.
+contains()
+{
+	[[ $1 == *"$2"* ]]
+}
+
 # --------------------------------------------------------------- daemon
 
 _descendants()
@@ -226,6 +262,15 @@ _descendants()
 			echo "$pid"
 			_descendants "$pid"
 		fi
+	done
+}
+
+# children_named NAME: pids of the daemon's processes whose comm is NAME.
+children_named()
+{
+	local pid
+	for pid in $(_descendants "$DAEMON_PID"); do
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = "$1" ] && echo "$pid"
 	done
 }
 
@@ -449,6 +494,114 @@ hdr()
 	    { i = index($0, ":"); if (i == 0) next
 	      k = tolower(substr($0, 1, i - 1))
 	      if (k == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v } }'
+}
+
+# ----------------------------------------------------------- clawgate(1)
+
+# cg ARGS...: run $CLAWGATE (the script sets it); stdout+stderr in $OUT,
+# status in $RC.
+cg()
+{
+	OUT=$("$CLAWGATE" "$@" 2>&1 </dev/null)
+	RC=$?
+}
+
+# cgd ARGS...: cg on the running daemon's config.
+cgd()
+{
+	cg -f "$DAEMON_CONF" "$@"
+}
+
+# ------------------------------------------------- the reference CLI (interop)
+
+# use_openclaw [NOTE]: $OPENCLAW, the REAL reference CLI (`openclaw'):
+# $CLAWGATE_OPENCLAW, or installed from the npm registry by
+# scripts/install-interop.sh (cache $CLAWGATE_INTEROP_DIR).  Without it
+# the script is skipped, or bails out when CLAWGATE_INTEROP_REQUIRED=1
+# (the default when CI=true); CLAWGATE_INTEROP=skip skips it.  Then a
+# scratch HOME ($CLI_HOME) and TMPDIR for cli(); NOTE goes into the diag
+# line that names the CLI.
+use_openclaw()
+{
+	local required=0 why t0
+
+	CLI_TIMEOUT=${CLI_TIMEOUT:-60}
+	[ "${CLAWGATE_INTEROP:-}" = skip ] && skip_all "CLAWGATE_INTEROP=skip"
+	case ${CLAWGATE_INTEROP_REQUIRED:-${CI:-}} in
+	1 | true | yes) required=1 ;;
+	esac
+	t0=$(now_ms)
+	if ! OPENCLAW=$(_find_openclaw) || [ ! -x "$OPENCLAW" ]; then
+		why="the reference CLI could not be installed"
+		[ -n "${CLAWGATE_OPENCLAW:-}" ] && why="$CLAWGATE_OPENCLAW is not executable"
+		if [ "$required" = 1 ]; then
+			[ -f "$TESTDIR/install.log" ] && diag "$(tail -n 20 "$TESTDIR/install.log")"
+			bail_out "$why (CLAWGATE_INTEROP_REQUIRED)"
+		fi
+		[ -f "$TESTDIR/install.log" ] &&
+		    why="$why: $(grep 'install-interop: error' "$TESTDIR/install.log" | tail -n 1)"
+		skip_all "$why"
+	fi
+	diag "reference CLI: $OPENCLAW (ready in $(($(now_ms) - t0)) ms)${1:+; $1}"
+
+	CLI_HOME=$TESTDIR/clihome
+	mkdir -p "$CLI_HOME/.openclaw" "$TESTDIR/clitmp" || bail_out "mkdir"
+	chmod 700 "$CLI_HOME" "$TESTDIR/clitmp"
+}
+
+_find_openclaw()
+{
+	if [ -n "${CLAWGATE_OPENCLAW:-}" ]; then
+		[ -x "$CLAWGATE_OPENCLAW" ] && echo "$CLAWGATE_OPENCLAW"
+		return
+	fi
+	"$top_srcdir/scripts/install-interop.sh" 2>"$TESTDIR/install.log"
+}
+
+# cli LABEL ARGS...: run the reference CLI with a scratch HOME, state dir
+# and TMPDIR, no stdin, a clean environment and a time bound (CLI_TIMEOUT,
+# 60 s).  Sets COUT, CERR, CRC (exit status, 124 = timed out) and CMS
+# (wall time, ms).  The LABEL, not the arguments, is printed: the
+# arguments hold secrets.
+cli()
+{
+	local t
+	CLI_LABEL=$1
+	shift
+	t=$(now_ms)
+	env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$CLI_HOME" \
+	    OPENCLAW_STATE_DIR="$CLI_HOME/.openclaw" TMPDIR="$TESTDIR/clitmp" \
+	    OPENCLAW_GATEWAY_PORT="$PORT" OPENCLAW_LOG_LEVEL=silent \
+	    LANG=C.UTF-8 NO_COLOR=1 TERM=dumb timeout -k 5 "$CLI_TIMEOUT" "$OPENCLAW" "$@" \
+	    </dev/null >"$TESTDIR/cli.out" 2>"$TESTDIR/cli.err"
+	CRC=$?
+	CMS=$(($(now_ms) - t))
+	COUT=$(<"$TESTDIR/cli.out")
+	CERR=$(<"$TESTDIR/cli.err")
+	diag "openclaw $CLI_LABEL: exit $CRC in $CMS ms"
+	[ "$CRC" = 124 ] && diag "  (timed out after $CLI_TIMEOUT s)"
+	return 0
+}
+
+# redact TEXT: TEXT with the script's secrets ($TOKEN, $WRONG, $PASSWORD)
+# blanked out.
+redact()
+{
+	local s=$1 x
+	for x in "${TOKEN:-}" "${WRONG:-}" "${PASSWORD:-}"; do
+		[ -n "$x" ] && s=${s//"$x"/<secret>}
+	done
+	printf '%s' "$s"
+}
+
+# show: the last cli command's output, redacted, for a failed assertion.
+show()
+{
+	diag "stdout of '$CLI_LABEL':"
+	diag "$(redact "$(head -c 3000 <<<"$COUT")")"
+	diag "stderr:"
+	diag "$(redact "$(head -c 3000 <<<"$CERR")")"
+	return 1
 }
 
 # ------------------------------------------------------------------ cleanup

@@ -20,17 +20,6 @@ unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
 export HOME=$TESTDIR/home
 mkdir -p "$HOME"
 
-cg()	# cg ARGS...: run clawgate; stdout+stderr in $OUT, status in $RC
-{
-	OUT=$("$CLAWGATE" "$@" 2>&1 </dev/null)
-	RC=$?
-}
-
-cgd()	# cgd ARGS...: clawgate on the running daemon's config
-{
-	cg -f "$DAEMON_CONF" "$@"
-}
-
 fp()	# fp SECRET: its fingerprint, as the running daemon makes it (only
 	# the daemon holds the key), asked over the control socket
 {
@@ -42,17 +31,6 @@ gone()	# gone PID: not running (a zombie nobody reaped counts as gone)
 {
 	! kill -0 "$1" 2>/dev/null ||
 	    [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" = Z ]
-}
-
-wait_for()	# wait_for TENTHS CMD...
-{
-	local i n=$1
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # tmux: what a person sees in a 200x50 terminal.

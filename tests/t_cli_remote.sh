@@ -40,11 +40,6 @@ cgx()
 	ERR=$(<"$TESTDIR/err")
 }
 
-contains()
-{
-	[[ $1 == *"$2"* ]]
-}
-
 show()
 {
 	diag "stdout: $OUT"
@@ -64,11 +59,6 @@ b64url_sha256()
 	s=${s//_//}
 	while [ $((${#s} % 4)) != 0 ]; do s="$s="; done
 	base64 -d <<<"$s" | sha256sum | cut -d' ' -f1
-}
-
-secret()
-{
-	head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
 }
 
 TOKEN=$(secret)

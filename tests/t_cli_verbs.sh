@@ -30,28 +30,6 @@ unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
 export HOME=$TESTDIR/home
 mkdir -p "$HOME"
 
-cg()	# cg ARGS...: run clawgate; stdout+stderr in $OUT, status in $RC
-{
-	OUT=$("$CLAWGATE" "$@" 2>&1 </dev/null)
-	RC=$?
-}
-
-cgd()	# cgd ARGS...: clawgate on the running daemon's config
-{
-	cg -f "$DAEMON_CONF" "$@"
-}
-
-wait_for()	# wait_for TENTHS CMD...
-{
-	local i n=$1
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # A config of our own (port, stateDir, runDir), no daemon.
 own_conf()	# own_conf FILE EXTRA-GATEWAY-MEMBERS
 {

@@ -49,88 +49,9 @@
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-CLI_TIMEOUT=${CLI_TIMEOUT:-60}
-
-[ "${CLAWGATE_INTEROP:-}" = skip ] && skip_all "CLAWGATE_INTEROP=skip"
-case ${CLAWGATE_INTEROP_REQUIRED:-${CI:-}} in
-1 | true | yes) required=1 ;;
-*) required=0 ;;
-esac
-
-# --- the reference CLI ------------------------------------------------------
-
-find_openclaw()
-{
-	if [ -n "${CLAWGATE_OPENCLAW:-}" ]; then
-		[ -x "$CLAWGATE_OPENCLAW" ] && echo "$CLAWGATE_OPENCLAW"
-		return
-	fi
-	"$top_srcdir/scripts/install-interop.sh" 2>"$TESTDIR/install.log"
-}
-
-t0=$(now_ms)
-if ! OPENCLAW=$(find_openclaw) || [ ! -x "$OPENCLAW" ]; then
-	why="the reference CLI could not be installed"
-	[ -n "${CLAWGATE_OPENCLAW:-}" ] && why="$CLAWGATE_OPENCLAW is not executable"
-	if [ "$required" = 1 ]; then
-		[ -f "$TESTDIR/install.log" ] && diag "$(tail -n 20 "$TESTDIR/install.log")"
-		bail_out "$why (CLAWGATE_INTEROP_REQUIRED)"
-	fi
-	[ -f "$TESTDIR/install.log" ] &&
-	    why="$why: $(grep 'install-interop: error' "$TESTDIR/install.log" | tail -n 1)"
-	skip_all "$why"
-fi
+use_openclaw
 
 plan 61
-
-diag "reference CLI: $OPENCLAW (ready in $(($(now_ms) - t0)) ms)"
-
-CLI_HOME=$TESTDIR/clihome
-mkdir -p "$CLI_HOME/.openclaw" "$TESTDIR/clitmp" || bail_out "mkdir"
-chmod 700 "$CLI_HOME" "$TESTDIR/clitmp"
-
-secret()
-{
-	head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
-}
-
-redact()
-{
-	local s=$1
-	[ -n "${TOKEN:-}" ] && s=${s//"$TOKEN"/<secret>}
-	printf '%s' "$s"
-}
-
-show()
-{
-	diag "stdout of '$CLI_LABEL':"
-	diag "$(redact "$(head -c 3000 <<<"$COUT")")"
-	diag "stderr:"
-	diag "$(redact "$(head -c 3000 <<<"$CERR")")"
-	return 1
-}
-
-# cli LABEL ARGS...: as in t_interop.sh (scratch HOME and TMPDIR, no
-# stdin, clean environment, time bound); COUT, CERR, CRC, CMS.
-cli()
-{
-	local t
-	CLI_LABEL=$1
-	shift
-	t=$(now_ms)
-	env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$CLI_HOME" \
-	    OPENCLAW_STATE_DIR="$CLI_HOME/.openclaw" TMPDIR="$TESTDIR/clitmp" \
-	    OPENCLAW_GATEWAY_PORT="$PORT" OPENCLAW_LOG_LEVEL=silent \
-	    LANG=C.UTF-8 NO_COLOR=1 TERM=dumb timeout -k 5 "$CLI_TIMEOUT" "$OPENCLAW" "$@" \
-	    </dev/null >"$TESTDIR/cli.out" 2>"$TESTDIR/cli.err"
-	CRC=$?
-	CMS=$(($(now_ms) - t))
-	COUT=$(<"$TESTDIR/cli.out")
-	CERR=$(<"$TESTDIR/cli.err")
-	diag "openclaw $CLI_LABEL: exit $CRC in $CMS ms"
-	[ "$CRC" = 124 ] && diag "  (timed out after $CLI_TIMEOUT s)"
-	return 0
-}
 
 # devices LABEL SUBCOMMAND ARGS...: `openclaw devices ...` against clawgated.
 devices()
@@ -138,16 +59,6 @@ devices()
 	local label=$1
 	shift
 	cli "devices $label" devices "$@" --url "$URL" --token "$TOKEN"
-}
-
-has()
-{
-	grep -qxF -- "$2" <<<"$1"
-}
-
-contains()
-{
-	[[ $1 == *"$2"* ]]
 }
 
 # jout FILTER: FILTER on the CLI's stdout as JSON.

@@ -94,111 +94,14 @@
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-CLI_TIMEOUT=${CLI_TIMEOUT:-60}
 TARGET=${CLAWGATE_INTEROP_TARGET:-clawgated}
 MISMATCH_CLI="unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)"
 MISMATCH_OTHER="unauthorized: gateway token mismatch (provide gateway auth token)"
 PW_MISMATCH_CLI="unauthorized: gateway password mismatch (use this gateway's gateway.auth.password)"
 
-[ "${CLAWGATE_INTEROP:-}" = skip ] && skip_all "CLAWGATE_INTEROP=skip"
-case ${CLAWGATE_INTEROP_REQUIRED:-${CI:-}} in
-1 | true | yes) required=1 ;;
-*) required=0 ;;
-esac
-
-# --- the reference CLI ------------------------------------------------------
-
-find_openclaw()
-{
-	if [ -n "${CLAWGATE_OPENCLAW:-}" ]; then
-		[ -x "$CLAWGATE_OPENCLAW" ] && echo "$CLAWGATE_OPENCLAW"
-		return
-	fi
-	"$top_srcdir/scripts/install-interop.sh" 2>"$TESTDIR/install.log"
-}
-
-t0=$(now_ms)
-if ! OPENCLAW=$(find_openclaw) || [ ! -x "$OPENCLAW" ]; then
-	why="the reference CLI could not be installed"
-	[ -n "${CLAWGATE_OPENCLAW:-}" ] && why="$CLAWGATE_OPENCLAW is not executable"
-	if [ "$required" = 1 ]; then
-		[ -f "$TESTDIR/install.log" ] && diag "$(tail -n 20 "$TESTDIR/install.log")"
-		bail_out "$why (CLAWGATE_INTEROP_REQUIRED)"
-	fi
-	[ -f "$TESTDIR/install.log" ] &&
-	    why="$why: $(grep 'install-interop: error' "$TESTDIR/install.log" | tail -n 1)"
-	skip_all "$why"
-fi
+use_openclaw "target: $TARGET"
 
 plan 56
-
-diag "reference CLI: $OPENCLAW (ready in $(($(now_ms) - t0)) ms); target: $TARGET"
-
-CLI_HOME=$TESTDIR/clihome
-mkdir -p "$CLI_HOME/.openclaw" "$TESTDIR/clitmp" || bail_out "mkdir"
-chmod 700 "$CLI_HOME" "$TESTDIR/clitmp"
-
-# secret: a fresh 43-char base64url value (32 random bytes)
-secret()
-{
-	head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
-}
-
-# redact TEXT: TEXT with the secrets of this file blanked out.
-redact()
-{
-	local s=$1 x
-	for x in "${TOKEN:-}" "${WRONG:-}" "${PASSWORD:-}"; do
-		[ -n "$x" ] && s=${s//"$x"/<secret>}
-	done
-	printf '%s' "$s"
-}
-
-# show: the last CLI command's output, for a failed assertion.
-show()
-{
-	diag "stdout of '$CLI_LABEL':"
-	diag "$(redact "$(head -c 3000 <<<"$COUT")")"
-	diag "stderr:"
-	diag "$(redact "$(head -c 3000 <<<"$CERR")")"
-	return 1
-}
-
-# cli LABEL ARGS...: run the reference CLI with a scratch HOME, state dir
-# and TMPDIR, no stdin, a clean environment and a time bound.  Sets COUT,
-# CERR, CRC (exit status, 124 = timed out) and CMS (wall time, ms).  The
-# LABEL, not the arguments, is printed: the arguments hold secrets.
-cli()
-{
-	local t
-	CLI_LABEL=$1
-	shift
-	t=$(now_ms)
-	env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$CLI_HOME" \
-	    OPENCLAW_STATE_DIR="$CLI_HOME/.openclaw" TMPDIR="$TESTDIR/clitmp" \
-	    OPENCLAW_GATEWAY_PORT="$PORT" OPENCLAW_LOG_LEVEL=silent \
-	    LANG=C.UTF-8 NO_COLOR=1 TERM=dumb timeout -k 5 "$CLI_TIMEOUT" "$OPENCLAW" "$@" \
-	    </dev/null >"$TESTDIR/cli.out" 2>"$TESTDIR/cli.err"
-	CRC=$?
-	CMS=$(($(now_ms) - t))
-	COUT=$(<"$TESTDIR/cli.out")
-	CERR=$(<"$TESTDIR/cli.err")
-	diag "openclaw $CLI_LABEL: exit $CRC in $CMS ms"
-	[ "$CRC" = 124 ] && diag "  (timed out after $CLI_TIMEOUT s)"
-	return 0
-}
-
-# has TEXT LINE: TEXT has LINE as one whole line.
-has()
-{
-	grep -qxF -- "$2" <<<"$1"
-}
-
-# contains TEXT STRING: STRING occurs in TEXT.
-contains()
-{
-	[[ $1 == *"$2"* ]]
-}
 
 # --- the gateway under test -------------------------------------------------
 

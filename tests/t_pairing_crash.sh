@@ -29,25 +29,6 @@ TEXT='// @STATEDIR@ is not used: the store is kept in '"$STATE"'
 ACKED=$TESTDIR/acked	# device ids whose approval was acknowledged
 : >"$ACKED"
 
-children_named()
-{
-	local pid
-	for pid in $(_descendants "$DAEMON_PID"); do
-		[ "$(cat /proc/$pid/comm 2>/dev/null)" = "$1" ] && echo "$pid"
-	done
-}
-
-wait_for()	# wait_for TENTHS CMD...
-{
-	local i n=$1
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 seed()
 {
 	od -An -tx1 -N32 /dev/urandom | tr -d ' \n'

@@ -10,15 +10,6 @@ plan 40
 T=proc-token-0123456789abcdefghijklmn
 CONF='{"gateway":{"auth":{"mode":"token","token":"'$T'"}},"clawgate":{"workers":2}}'
 
-children_named()
-{
-	# pids of the master's children whose comm is $1
-	local pid
-	for pid in $(_descendants "$DAEMON_PID"); do
-		[ "$(cat /proc/$pid/comm 2>/dev/null)" = "$1" ] && echo "$pid"
-	done
-}
-
 field()	# field PID NAME: a line of /proc/PID/status
 {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null | awk '{print $1}'
@@ -28,17 +19,6 @@ handshake_ok()
 {
 	wsr --connect "$(cparams ".auth={token:\"$T\"}")"
 	[ "$(q 'select(.ev=="recv" and .json.id=="c1") | .json.ok')" = true ]
-}
-
-wait_for()	# wait_for TENTHS CMD...: poll until CMD succeeds
-{
-	local i n=$1
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 new_authd() { local a; a=$(children_named clawgate-authd); [ -n "$a" ] && [ "$a" != "$AUTHD_PID" ]; }
