@@ -8,8 +8,6 @@
 # 127.0.0.2 ... 127.0.0.9 to act as remote hosts.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 111
-
 TOKEN=abc123
 PASSWORD='p@ss&w0rd#'
 UI_BUILD=2026.9.6-release-eb377ac59e6c-2026-09-23T16-33-12.144Z
@@ -363,3 +361,5 @@ expect_error "password mode: Control UI, no password" "$(autherr \
 
 wsr -H "Origin: $ORIGIN" --v2 --connect "$(ui '.auth={token:'"$PW"', password:'"$PW"'}')"
 expect_hello "password mode: Control UI with the secret in token and password" password
+
+done_testing

@@ -12,8 +12,6 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 162
-
 # The CLI never reads these for diagnosis; keep the runner's out of it.
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
     OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR
@@ -584,3 +582,5 @@ if [ "$RC" = 0 ]; then
 else
 	skip 3 "this clawgated's authd does not answer control-socket RPCs yet ($OUT)"
 fi
+
+done_testing

@@ -15,8 +15,6 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 44
-
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
     OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR XDG_CONFIG_HOME XDG_STATE_HOME
 
@@ -126,3 +124,5 @@ is "$(jq -r .pid <<<"$OUT")" "$DAEMON_PID" "--socket alone still reaches a daemo
 cgu --socket "$OTHER_RUN/clawgated.sock" -f "$MINE" gateway reload
 is "$RC" 1 "--socket with another -f file: refused too"
 is "$(reloads)" "$R0" "and nothing was reloaded"
+
+done_testing

@@ -15,8 +15,6 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 94
-
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN OPENCLAW_GATEWAY_PASSWORD \
     CLAWGATE_GATEWAY_PASSWORD CLAWGATE_CONFIG XDG_CONFIG_HOME
 export HOME=$TESTDIR/home
@@ -327,3 +325,5 @@ cgx "$CLI_C" devices list --url "$URL" --token-file "$TF"
 is "$RC" 1 "an identity readable by others: refused"
 contains "$ERR" "chmod 600 $CLI_C/clawgate/identity.json"
 ok $? "an identity readable by others: the fix" || show
+
+done_testing

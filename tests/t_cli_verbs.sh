@@ -23,8 +23,6 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 67
-
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
     OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR
 export HOME=$TESTDIR/home
@@ -285,3 +283,5 @@ is "$(jq -r '.findings[] | select(.id == "client-no-token") | .severity' <<<"$OU
     "a client config with remote.url and no token is found"
 like "$(jq -r '.findings[] | select(.id == "client-no-token") | .fix' <<<"$OUT")" \
     "gateway\\.remote\\.token" "the fix names gateway.remote.token"
+
+done_testing

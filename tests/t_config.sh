@@ -4,8 +4,6 @@
 # generated token persisted before binding, conflicting sources refused.
 . "$top_srcdir/tests/lib.sh"
 
-plan 33
-
 D=$TESTDIR/cfg
 mkdir -p "$D"
 chmod 755 "$TESTDIR" "$D"
@@ -136,3 +134,5 @@ is "$(q 'select(.ev=="recv" and .json.id=="c1") | .json.ok')" true \
 stop_daemon
 "${_daemon_prefix[@]}" "$CLAWGATED" -n -f "$DAEMON_CONF" >/dev/null 2>&1
 is "$(tr -d '\n' <"$TOKFILE")" "$TOK" "a restart keeps the same token"
+
+done_testing

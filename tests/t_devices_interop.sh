@@ -51,8 +51,6 @@
 
 use_openclaw
 
-plan 61
-
 # devices LABEL SUBCOMMAND ARGS...: `openclaw devices ...` against clawgated.
 devices()
 {
@@ -267,3 +265,5 @@ diag "probe: rpcOk=$(jout "$explicit | .connect.rpcOk")" \
     "error=$(jout "$explicit | .connect.error")"
 
 stop_daemon
+
+done_testing

@@ -16,8 +16,6 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 42
-
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
     OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR
 export HOME=$TESTDIR/home
@@ -184,3 +182,5 @@ like "$OUT" "token-not-compared: cannot compare with the gateway's token without
 like "$OUT" "start it: \`clawgated -f $DAEMON_CONF\`" \
     "and how to start the daemon (on the file doctor was given)"
 ok '! grep -q "env-token-differs" <<<"$OUT"' "it guesses nothing"
+
+done_testing

@@ -3,8 +3,6 @@
 # (protocol.md §1.3, §1.4, §1.6; transcript 08-framing-failures).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 51
-
 TOKEN=abc123
 start_daemon '{ "gateway": { "auth": { "mode": "token", "token": "'$TOKEN'" } } }'
 
@@ -105,3 +103,5 @@ wsr --raw '{not json'
 is "$(nev no-fin)" 0 "server closes TCP after the close handshake (non-JSON)"
 wsr --raw '{"type":"req","id":"h1","method":"health"}'
 is "$(nev no-fin)" 0 "server closes TCP after the close handshake (refusal)"
+
+done_testing

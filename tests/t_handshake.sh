@@ -4,8 +4,6 @@
 # §2, §3, §4.6, §5.7; transcripts 03, 08, 11).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 83
-
 TOKEN=abc123
 UUID4='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 
@@ -215,3 +213,5 @@ is "$(nres)" 0 "handshake timeout: no res frame"
 el=$(qs '([.[] | select(.ev == "close")][0].t_ms) - ([.[] | select(.ev == "open")][0].t_ms)')
 ok '[ "$el" -ge 14500 ] && [ "$el" -le 17000 ]' \
     "handshake timeout: after about 15 s (${el} ms)"
+
+done_testing

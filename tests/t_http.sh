@@ -4,8 +4,6 @@
 # README row 13).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 61
-
 TOKEN=abc123
 FWD_BODY='{"error":{"message":"Proxy client attribution is required. Configure gateway.trustedProxies narrowly and make the proxy overwrite or safely rebuild forwarded client headers.","type":"proxy_attribution_required"}}'
 JSON_CT='application/json; charset=utf-8'
@@ -124,3 +122,5 @@ is "$HTTP_STATUS" 200 "trusted proxy: GET /readyz with X-Forwarded-For: 200"
 wsr --bind 127.0.0.2 -H 'X-Forwarded-For: 203.0.113.7' --hold 100
 is "$(q 'select(.ev == "http") | .status')" 403 \
     "trusted proxy: the same header from an untrusted peer is still 403"
+
+done_testing

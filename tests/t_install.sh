@@ -11,8 +11,6 @@
 command -v make >/dev/null 2>&1 || skip_all "make not found"
 [ -f "$top_builddir/Makefile" ] || skip_all "no Makefile in $top_builddir"
 
-plan 20
-
 D=$TESTDIR/destdir
 
 # mkvar NAME: a make variable of the build tree, fully expanded.
@@ -90,3 +88,5 @@ env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_bu
 is "$?" 0 "make uninstall DESTDIR=... succeeds"
 left=$(find "$D" -type f 2>/dev/null)
 is "$left" "" "make uninstall leaves no files behind"
+
+done_testing

@@ -101,8 +101,6 @@ PW_MISMATCH_CLI="unauthorized: gateway password mismatch (use this gateway's gat
 
 use_openclaw "target: $TARGET"
 
-plan 56
-
 # --- the gateway under test -------------------------------------------------
 
 # start_reference MODE SECRET: the reference gateway instead of clawgated,
@@ -317,3 +315,5 @@ has "$CERR" "$PW_MISMATCH_CLI"
 ok $? "wrong password: the CLI-local password mismatch message" || show
 
 stop_daemon
+
+done_testing

@@ -11,8 +11,6 @@
 # remote host.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 30
-
 UI_BUILD=2026.9.6-release-eb377ac59e6c-2026-09-23T16-33-12.144Z
 ORIGIN_MSG="origin not allowed (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)"
 
@@ -119,3 +117,5 @@ refused "remote, prefix of the configured origin" "origin not allowed"
 wsr --bind 127.0.0.2 -H "Origin: http://127.0.0.1:$PORT" --v2 \
     --connect "$(ui)"
 refused "remote, loopback origin" "origin not allowed"
+
+done_testing

@@ -16,8 +16,6 @@
 # silently when damaged.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-plan 196
-
 TOKEN=abc123
 UUID4='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 B64U43='^[A-Za-z0-9_-]{43}$'
@@ -749,3 +747,5 @@ for damage in truncated not-an-object; do
 	ok $? "store $damage: the log names $STORE"
 	is "$(sha256sum <"$STORE")" "$before" "store $damage: left as it was"
 done
+
+done_testing

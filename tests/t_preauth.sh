@@ -17,8 +17,6 @@
 
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 
-plan 31
-
 TOKEN=preauth-test-token-0123456789
 PY=$TESTDIR/pa.py
 cat >"$PY" <<'EOF'
@@ -212,3 +210,5 @@ like "$(grep -c 'remote=2001:db8::/64 reason=per-address cap' "$DAEMON_LOG")" '^
 wsr -H 'X-Forwarded-For: 2001:DB8:0:2:0:0:0:5' --hold 100
 like "$(grep 'closed before connect' "$DAEMON_LOG" | tail -n 1)" \
     'remote=2001:db8:0:2::5 ' "the attributed client is logged (and sent to authd) in canonical text"
+
+done_testing

@@ -5,8 +5,6 @@
 [ "$(id -u)" = 0 ] && export CLAWGATE_TEST_ROOT=1
 . "$top_srcdir/tests/lib.sh"
 
-plan 40
-
 T=proc-token-0123456789abcdefghijklmn
 CONF='{"gateway":{"auth":{"mode":"token","token":"'$T'"}},"clawgate":{"workers":2}}'
 
@@ -171,3 +169,5 @@ is "$(jq -rc 'select(.ev=="close") | [.code,.reason]' "$HELD" | head -n 1)" \
 ok '[ $(( $(now_ms) - t0 )) -lt 5000 ]' "SIGTERM: the stop drains within 5 s"
 is "$DAEMON_STATUS" 0 "SIGTERM: exit status 0"
 ok '[ ! -e "$LOCK" ]' "SIGTERM: the pid file is removed"
+
+done_testing

@@ -5,8 +5,6 @@
 # says where it is wrong.
 . "$top_srcdir/tests/lib.sh"
 
-plan 17
-
 T1=reload-token-one-0123456789abcdef
 T2=reload-token-two-0123456789abcdef
 P1=$(free_port)
@@ -110,3 +108,5 @@ ok '! server_closed' "the established session survived the reloads (no server cl
 ok 'grep -q "\"hello-ok\"" "$HELD"' "(the held session had connected)"
 stop_daemon
 is "$DAEMON_STATUS" 0 "clean stop after reloads"
+
+done_testing

@@ -21,8 +21,6 @@
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 [ -x "$CLAWGATE" ] || skip_all "$CLAWGATE is not built"
 
-plan 37
-
 unset OPENCLAW_GATEWAY_TOKEN CLAWGATE_GATEWAY_TOKEN CLAWGATE_CONFIG \
     OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR
 export HOME=$TESTDIR/home
@@ -215,3 +213,5 @@ is "$(closed "$TESTDIR/h_token3")" "$GONE" \
 wsr --device-seed "$S1" --connect "$(dtok "$SDT")"
 is "$(resq c1 .error.details.code)" AUTH_DEVICE_TOKEN_MISMATCH \
     "config token: the silent device's device token is refused"
+
+done_testing

@@ -20,8 +20,6 @@
 # clawgated -n and starts that fail at once).
 . "$top_srcdir/tests/lib.sh"
 
-plan 50
-
 CLAWGATE=${CLAWGATE:-$top_builddir/clawgate}
 T1=k8s-token-one-0123456789abcdefghij
 T2=k8s-token-two-0123456789abcdefghij
@@ -292,3 +290,5 @@ if [ "$(id -u)" = 0 ]; then
 else
 	skip 3 "not root: the symlink rule is root's"
 fi
+
+done_testing

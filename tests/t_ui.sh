@@ -223,4 +223,4 @@ done
 http_get "$BASE/healthz"
 is "$HTTP_STATUS" 200 "disabled: probes still answer"
 
-plan "$_tap_n"
+done_testing

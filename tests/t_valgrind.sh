@@ -11,8 +11,6 @@ command -v valgrind >/dev/null 2>&1 || skip_all "valgrind is not installed"
 grep -q -- "--with-sandbox=none" "$top_builddir/config.status" 2>/dev/null ||
     skip_all "needs a build configured with --with-sandbox=none (scripts/test.sh makes one)"
 
-plan 10
-
 T=valgrind-token-0123456789abcdefghij
 VG=$TESTDIR/vg
 mkdir -p "$VG"
@@ -64,3 +62,5 @@ fi
 is "$errs" "" "no valgrind errors in any process"
 lost=$(grep -h "definitely lost: [1-9]" "$VG"/vg.*.log || true)
 is "$lost" "" "no definitely lost memory in any process"
+
+done_testing
