@@ -168,8 +168,9 @@ done
 is "${missing_files:-}" "" "the package has the programs, manual pages, unit, sysusers.d, tmpfiles.d, conffile and UI"
 is "$(grep -cE '^/(var|run)/' <<<"$contents")" 0 \
     "no /var or /run in the package (made by postinst and tmpfiles.d)"
-is "$(dpkg-deb -I "$DEB" conffiles 2>/dev/null)" /etc/clawgate/clawgate.json5 \
-    "/etc/clawgate/clawgate.json5 is the one conffile"
+is "$(dpkg-deb -I "$DEB" conffiles 2>/dev/null | sort | tr '\n' ' ')" \
+    "/etc/clawgate/clawgate.json5 /etc/logrotate.d/clawgated " \
+    "the conffiles: the configuration and the audit log's logrotate snippet"
 mkdir -p "$TESTDIR/pkg"
 dpkg-deb -x "$DEB" "$TESTDIR/pkg"
 PKGCONF=$TESTDIR/pkg/etc/clawgate/clawgate.json5
