@@ -133,10 +133,16 @@ ok '! jq -e "[paths | .[-1] | strings] | any(test(\"token|fingerprint|secret|pas
 ok 'jq -e . "$AUDIT" >/dev/null' "every line is JSON"
 
 # ------------------------------------------------------ SIGUSR1 reopens
+# As logrotate does it: the shipped snippet's postrotate command, pointed
+# at this daemon's pid file (its first line is the pid; the rest names the
+# instance).
 mv "$AUDIT" "$AUDIT.1"
 N1=$(nlines "$AUDIT.1")
-kill -USR1 "$DAEMON_PID"
-ok 'wait_for 50 test -f "$AUDIT"' "SIGUSR1: the master opens a new file"
+ROT=$(sed -n '/postrotate/,/endscript/p' "$top_srcdir/etc/logrotate.d/clawgated" |
+    sed '1d;$d')
+ROT=${ROT//\/run\/clawgate\/clawgated.pid/$DAEMON_DIR/run/clawgated.pid}
+sh -c "$ROT"
+ok 'wait_for 50 test -f "$AUDIT"' "logrotate's postrotate (SIGUSR1): the master opens a new file"
 wait_lines "$DAEMON_LOG" 'audit log reopened' 1 50
 wsr --connect "$(tok)"
 wait_for 20 test -s "$AUDIT"
