@@ -15,7 +15,7 @@ wsr -H 'User-Agent: curl/8 reason=token_missing principal=shared' \
     '.client.displayName="evil principal=shared auth=token"' \
     '.client.platform="linux auth=none"')"
 is "$(resq c1 .error.details.code)" AUTH_TOKEN_MISMATCH "the wrong token is refused"
-sleep 0.3
+wait_lines "$DAEMON_LOG" 'unauthorized' 1 50
 LINE=$(grep -F 'unauthorized' "$DAEMON_LOG" | tail -n 1)
 diag "$LINE"
 like "$LINE" 'ua=curl/8\\x20reason\\x3dtoken_missing\\x20principal\\x3dshared' \
@@ -30,7 +30,7 @@ is "$(grep -o ' principal=' <<<"$LINE" | wc -l)" 0 \
 wsr -H 'User-Agent: a"b\c' --connect "$(cparams '.auth={token:"'$TOKEN'"}' \
     '.client.displayName="ok name"')"
 is "$(resq c1 .payload.type)" hello-ok "the right token gets in"
-sleep 0.3
+wait_lines "$DAEMON_LOG" 'connected .*client=ok' 1 50
 like "$(grep -F 'connected' "$DAEMON_LOG" | tail -n 1)" \
     'client=ok\\x20name cli v0\.0\.1-test .* principal=shared' \
     "the success line: one principal= field, the name escaped"
