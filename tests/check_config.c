@@ -1064,7 +1064,6 @@ START_TEST(cfg_origins)
 		{ "http://[::1]:3000", "http://[::1]:3000" },
 		{ "http://[FE80::1]", "http://[fe80::1]" },
 		{ "http://127.0.0.1:18789", "http://127.0.0.1:18789" },
-		{ "chrome-extension://abcdef", "chrome-extension://abcdef" },
 	};
 	static const struct { const char *v, *why; } bad[] = {
 		{ "example.com", "https://host[:port]" },
@@ -1082,6 +1081,9 @@ START_TEST(cfg_origins)
 		{ "http://[1.2.3.4]", "not IPv6" },
 		{ "http://x_y", "invalid characters" },
 		{ "1http://x", "https://host[:port]" },
+		/* It could never match a page: the worker compares http(s). */
+		{ "chrome-extension://abcdef", "only an http:// or https://" },
+		{ "http://127.1", "only an http:// or https://" },
 	};
 	char	t[512];
 	size_t	i;

@@ -25,6 +25,7 @@
 #include "authd.h"
 #include "config.h"
 #include "fingerprint.h"
+#include "origin.h"
 #include "ratelimit.h"
 #include "scopes.h"
 
@@ -113,34 +114,43 @@ norm_peer(struct auth_str s, char out[AUTH_MAX_FIELD + 1])
 		memmove(out, out + 7, strlen(out + 7) + 1);
 }
 
+/* strcspn() over `len' bytes that need not end in a NUL. */
+static size_t
+strcspn_n(const char *p, size_t len, const char *reject)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (strchr(reject, p[i]) != NULL)
+			break;
+	return i;
+}
+
 /*
  * scheme://host[:port], lowercased, default port dropped, as
- * new URL(origin).origin gives.  0, or -1 if it does not parse.
+ * new URL(origin).origin gives (origin.h: the one canonical form, the
+ * worker's and the config reader's too).  0, or -1 if it does not parse.
  */
 static int
-canon_origin(struct auth_str s, char o[AUTH_MAX_FIELD + 1])
+canon_origin(struct auth_str s, char o[AUTH_MAX_FIELD + 1], int *loopback)
 {
-	char	*host, *end;
-	size_t	 n;
+	struct origin	 og;
+	const char	*host;
+	size_t		 n;
 
 	s = authd_trim(s);
-	if (s.p == NULL || s.len == 0 || s.len > AUTH_MAX_FIELD)
+	if (s.p == NULL || s.len == 0)
 		return -1;
-	lower_copy(o, s.p, s.len);
-	if ((host = strstr(o, "://")) == NULL || host == o)
+	/* Like new URL(x).origin, a path, query or fragment is dropped. */
+	n = s.len;
+	if ((host = memmem(s.p, s.len, "://", 3)) != NULL)
+		n = (size_t)(host + 3 - s.p) + strcspn_n(host + 3,
+		    s.len - (size_t)(host + 3 - s.p), "/?#");
+	if (origin_parse(s.p, n, &og) == -1 || strlen(og.text) > AUTH_MAX_FIELD)
 		return -1;
-	host += 3;
-	end = host + strcspn(host, "/?#");
-	*end = '\0';
-	if (*host == '\0' || strchr(host, '@') != NULL)
-		return -1;
-	n = strlen(o);
-	if (strncmp(o, "http://", 7) == 0 && n > 3 &&
-	    strcmp(o + n - 3, ":80") == 0)
-		o[n - 3] = '\0';
-	else if (strncmp(o, "https://", 8) == 0 && n > 4 &&
-	    strcmp(o + n - 4, ":443") == 0)
-		o[n - 4] = '\0';
+	memcpy(o, og.text, strlen(og.text) + 1);
+	if (loopback != NULL)
+		*loopback = og.loopback;
 	return 0;
 }
 
@@ -153,7 +163,7 @@ norm_origin(struct auth_str s, char *out, size_t outlen)
 {
 	char	o[AUTH_MAX_FIELD + 1];
 
-	if (canon_origin(s, o) == -1)
+	if (canon_origin(s, o, NULL) == -1)
 		return (size_t)snprintf(out, outlen, "%s",
 		    BROWSER_ORIGIN_FALLBACK);
 	return (size_t)snprintf(out, outlen, "%s%s", BROWSER_ORIGIN_PREFIX, o);
@@ -302,30 +312,14 @@ peer_key(struct attempt *at, char *out, size_t len)
 	return (size_t)n;
 }
 
-static const uint8_t in6_loopback[16] = { [15] = 1 };
-
 /* A loopback page's origin: http(s)://localhost|127.x|[::1][:port]. */
 static int
 loopback_origin(struct auth_str s)
 {
-	char		 o[AUTH_MAX_FIELD + 1];
-	const char	*h;
-	struct cg_addr	 ca;
-	size_t		 n;
+	char	o[AUTH_MAX_FIELD + 1];
+	int	lo = 0;
 
-	if (canon_origin(s, o) == -1)
-		return 0;
-	h = strstr(o, "://") + 3;
-	if (*h == '[')
-		n = strcspn(h, "]") + 1;
-	else
-		n = strcspn(h, ":");
-	if (n == 9 && strncmp(h, "localhost", 9) == 0)
-		return 1;
-	if (addr_parse(h, n, &ca) == -1)
-		return 0;
-	return (ca.family == 4 && ca.addr[0] == 127) ||
-	    (ca.family == 6 && memcmp(ca.addr, in6_loopback, 16) == 0);
+	return canon_origin(s, o, &lo) == 0 && lo;
 }
 
 static void
@@ -567,7 +561,7 @@ client_facts(struct attempt *at, struct pair_client *c)
 	if (!(r->flags & AUTH_F_LOCAL) || (r->flags & AUTH_F_FORWARDED))
 		c->remote_ip = at->peer;
 	/* browserOrigin: the page a browser client came from. */
-	if (at->f.has_origin && canon_origin(r->origin, at->origin) == 0)
+	if (at->f.has_origin && canon_origin(r->origin, at->origin, NULL) == 0)
 		c->browser_origin = at->origin;
 	c->role = at->f.role;
 	c->scopes = at->f.scopes;

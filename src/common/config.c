@@ -26,6 +26,7 @@
 #include "clawgate.h"
 #include "config.h"
 #include "json5.h"
+#include "origin.h"
 #include "util.h"
 
 #ifndef LOCALSTATEDIR
@@ -827,6 +828,25 @@ k_base_path(struct ctx *x, const char *path, json_t *v)
  * Normalise an origin, "scheme://host[:port]", to what browsers send:
  * lower case, no default port.  NULL on success, else why not.
  */
+/*
+ * Store the form the worker compares (origin.h), so that a listed origin
+ * matches exactly what a browser sends.  NULL, or why not.
+ */
+static const char *
+origin_canonical(const char *s, char *out, size_t size)
+{
+	struct origin	og;
+
+	if (origin_parse(s, strlen(s), &og) == -1)
+		return "only an http:// or https:// page is a browser origin "
+		    "(a host name or an address in plain dotted form, and a "
+		    "port)";
+	if (strlen(og.text) >= size)
+		return "it is too long";
+	cg_strlcpy(out, og.text, size);
+	return NULL;
+}
+
 static const char *
 origin_normalize(const char *s, char *out, size_t size)
 {
@@ -913,6 +933,9 @@ k_origins(struct ctx *x, const char *path, json_t *v)
 			return -1;
 		why = origin_normalize(s, c->allowed_origins[i],
 		    sizeof(c->allowed_origins[i]));
+		if (why == NULL && strcmp(s, "*") != 0)
+			why = origin_canonical(s, c->allowed_origins[i],
+			    sizeof(c->allowed_origins[i]));
 		if (why != NULL)
 			return errat(x, loc_value(x, ep), "%s: \"%s\" is not "
 			    "an origin: %s", ep, safe(b, sizeof(b), s), why);

@@ -1,11 +1,13 @@
 /*
  * origin.h: the browser Origin policy (protocol.md §7.5), as pure
  * functions of the Origin header, gateway.controlUi.allowedOrigins and
- * the peer's locality.  The Host header is not an input: a page can make
+ * the peer's locality.  The one canonical form of an origin: the worker
+ * compares with it, authd keys browsers with it, and the config reader
+ * stores allowedOrigins in it.  The Host header is not an input: a page can make
  * it say anything (DNS rebinding), so it never vouches for an origin.
  */
-#ifndef ORIGIN_H
-#define ORIGIN_H
+#ifndef CG_ORIGIN_H
+#define CG_ORIGIN_H
 
 #include <stddef.h>
 
@@ -32,4 +34,4 @@ int	origin_parse(const char *, size_t, struct origin *);
 enum origin_verdict
 	origin_check(const char *, size_t, const char *const *, size_t, int);
 
-#endif /* ORIGIN_H */
+#endif /* CG_ORIGIN_H */
