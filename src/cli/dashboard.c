@@ -127,25 +127,40 @@ show_url(struct cli *c, const char *url_in, int included, const char *lead)
 	cg_wipe(url, sizeof(url));
 }
 
+/*
+ * The daemon's dashboard link (it carries the token): *ans holds it, for
+ * the caller to wipe and free.  NULL, with the reason printed, if none.
+ */
+static const char *
+dashboard_url(struct cli *c, json_t **ans)
+{
+	struct ctl_error	 e;
+	char			 msg[1024];
+	const char		*url;
+
+	if ((*ans = ctl_cmd(c, "dashboard", &e)) == NULL) {
+		cli_warnx("%s", e.msg);
+		return NULL;
+	}
+	if (!json_is_true(json_object_get(*ans, "ok")) ||
+	    (url = json_string_value(json_object_get(*ans, "url"))) == NULL) {
+		cli_warnx("%s", ctl_answer_error(*ans, msg, sizeof(msg)));
+		json_decref(*ans);
+		*ans = NULL;
+		return NULL;
+	}
+	return url;
+}
+
 /* Ask the daemon for the link and print it. */
 static int
 dashboard(struct cli *c, const char *lead)
 {
-	struct ctl_error	 e;
 	json_t			*ans;
-	char			 msg[1024];
 	const char		*url;
 
-	if ((ans = ctl_cmd(c, "dashboard", &e)) == NULL) {
-		cli_warnx("%s", e.msg);
+	if ((url = dashboard_url(c, &ans)) == NULL)
 		return EXIT_FAIL;
-	}
-	if (!json_is_true(json_object_get(ans, "ok")) ||
-	    (url = json_string_value(json_object_get(ans, "url"))) == NULL) {
-		cli_warnx("%s", ctl_answer_error(ans, msg, sizeof(msg)));
-		json_decref(ans);
-		return EXIT_FAIL;
-	}
 	show_url(c, url, json_is_true(json_object_get(ans, "tokenIncluded")),
 	    lead);
 	cg_wipe((char *)url, strlen(url));
@@ -350,10 +365,9 @@ token_fingerprint(struct cli *c, int argc, char *argv[])
 static int
 token_show(struct cli *c, int argc, char *argv[])
 {
-	struct ctl_error	 e;
 	json_t			*ans;
 	const char		*url, *p;
-	char			 tok[1100], msg[1024], hex[3] = "";
+	char			 tok[1100], hex[3] = "";
 	size_t			 n = 0;
 	int			 r;
 
@@ -368,16 +382,8 @@ token_show(struct cli *c, int argc, char *argv[])
 		    "hold is the gateway's without showing it");
 		return EXIT_FAIL;
 	}
-	if ((ans = ctl_cmd(c, "dashboard", &e)) == NULL) {
-		cli_warnx("%s", e.msg);
+	if ((url = dashboard_url(c, &ans)) == NULL)
 		return EXIT_FAIL;
-	}
-	if (!json_is_true(json_object_get(ans, "ok")) ||
-	    (url = json_string_value(json_object_get(ans, "url"))) == NULL) {
-		cli_warnx("%s", ctl_answer_error(ans, msg, sizeof(msg)));
-		json_decref(ans);
-		return EXIT_FAIL;
-	}
 	if ((p = strstr(url, "#token=")) == NULL) {
 		cli_warnx("the gateway does not use a token (auth mode password "
 		    "or none): nothing to show");
