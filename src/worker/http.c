@@ -140,33 +140,15 @@ copy_header(struct lws *wsi, enum lws_token_indexes t, char *out,
 		log_escape(out, len, buf, (size_t)n);
 }
 
-/*
- * Header text for a log line: printable ASCII as is, anything else and
- * quotes as \xHH, at most about 96 bytes of it.
- */
+/* Header text for a log line: escaped (log_escape()), at most 96 bytes. */
 static void
 escape_header(char *out, size_t outlen, const char *in, size_t len)
 {
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i, o = 0;
-	unsigned char		ch;
+	size_t	o;
 
-	for (i = 0; i < len && i < 96 && o + 5 < outlen; i++) {
-		ch = (unsigned char)in[i];
-		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
-			out[o++] = (char)ch;
-			continue;
-		}
-		out[o++] = '\\';
-		out[o++] = 'x';
-		out[o++] = hex[ch >> 4];
-		out[o++] = hex[ch & 15];
-	}
-	if (i < len && o + 4 < outlen) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
+	o = log_escape(out, outlen - 3, in, len < 96 ? len : 96);
+	if (len > 96)
+		memcpy(out + o, "...", 4);
 }
 
 static int
