@@ -39,6 +39,14 @@ if [ "$(id -u)" = 0 ] && [ "${CLAWGATE_TEST_ROOT:-0}" != 1 ]; then
 	    "--regid=$(id -g "$CLAWGATE_TEST_USER")" --clear-groups --)
 fi
 
+# The test user must reach the built daemon (a checkout under /root does
+# not let it): say so once, with the fix, instead of failing every check.
+_lib_reachable()
+{
+	[ ${#_daemon_prefix[@]} -eq 0 ] || [ ! -e "$CLAWGATED" ] ||
+	    "${_daemon_prefix[@]}" test -x "$CLAWGATED"
+}
+
 _tap_n=0
 _tap_fail=0
 _tap_plan=
@@ -640,5 +648,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 command -v jq >/dev/null 2>&1 || skip_all "jq is not installed"
+_lib_reachable || bail_out "user $CLAWGATE_TEST_USER cannot run $CLAWGATED: \
+the suite runs the daemon unprivileged, so the checkout must be in a \
+directory other users can traverse (not under /root or a mode-0700 \
+directory): move it (e.g. to /srv/clawgate), or run as root with \
+CLAWGATE_TEST_ROOT=1"
 command -v curl >/dev/null 2>&1 || skip_all "curl is not installed"
 [ -x "$WSCLIENT" ] || skip_all "$WSCLIENT is not built (make check builds it)"
